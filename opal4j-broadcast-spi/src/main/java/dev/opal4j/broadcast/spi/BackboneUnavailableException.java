@@ -1,0 +1,12 @@
+package dev.opal4j.broadcast.spi;
+
+/** The backbone cannot be reached right now; the same operation may succeed later. */
+public class BackboneUnavailableException extends BroadcastException {
+  public BackboneUnavailableException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  public BackboneUnavailableException(String message) {
+    super(message, null);
+  }
+}

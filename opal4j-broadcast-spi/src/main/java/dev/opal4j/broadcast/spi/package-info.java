@@ -1,0 +1,11 @@
+/**
+ * The contract between opal4j and a broadcast backbone (Postgres, Redis, Kafka, Pulsar, memory).
+ *
+ * <p>A backend is found by URI scheme through {@link java.util.ServiceLoader} ({@link
+ * dev.opal4j.broadcast.spi.BroadcasterFactory}). A {@link dev.opal4j.broadcast.spi.Broadcaster} is
+ * one connection attempt: it connects and subscribes in {@code connect()}, pushes what it hears to
+ * its {@link dev.opal4j.broadcast.spi.BroadcastListener}, and reports the loss of its subscription
+ * once. Reconnecting, buffering and replay are not the backend's job: the core's supervisor makes a
+ * fresh broadcaster for every attempt. This module depends on the JDK only.
+ */
+package dev.opal4j.broadcast.spi;
