@@ -1,0 +1,430 @@
+package dev.opal4j.core.backbone;
+
+import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import dev.opal4j.broadcast.spi.BroadcastListener;
+import dev.opal4j.broadcast.spi.BroadcastSettings;
+import dev.opal4j.broadcast.spi.Broadcaster;
+import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.MessageRejectedException;
+import dev.opal4j.core.hub.BackboneLink;
+import dev.opal4j.core.hub.Hub;
+import dev.opal4j.protocol.BroadcastNotification;
+import dev.opal4j.protocol.ProtocolException;
+import dev.opal4j.protocol.Utf8;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns a worker's link to its backbone: connects (and reconnects with {@link Backoff}), sends this
+ * worker's updates one topic per message in OPAL's format with a per-origin sequence number,
+ * delivers peers' messages to local subscribers only, and recovers from outages:
+ *
+ * <ol>
+ *   <li>while disconnected, client sessions stay open, local delivery goes on, and outbound
+ *       messages go to the {@link ReplayBuffer};
+ *   <li>after reconnecting from a gap it waits the settle period (so peers re-subscribe), replays
+ *       the buffer in original order, and only then sends new messages directly;
+ *   <li>then, if enabled (or if the buffer overflowed), it asks the {@link ResyncCoordinator} to
+ *       make clients re-fetch;
+ *   <li>a message the backbone can never take (too large) is dropped with an error and counted,
+ *       never requeued in front of others;
+ *   <li>a jump in a peer's sequence (a missed message) triggers a resync even when this worker's
+ *       own connection never dropped; replayed duplicates are dropped;
+ *   <li>a periodic probe through the backbone to itself detects a connection that is open but
+ *       delivers nothing, and recycles it.
+ * </ol>
+ *
+ * <p>Thread-safety: {@link #broadcast} may be called from any thread and never blocks on I/O.
+ * Connection management runs on the single-threaded {@code loop} executor given to the constructor.
+ */
+public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BackboneSupervisor.class);
+  /** Upstream's keepalive topic; probes use it so Python peers treat them as keepalives. */
+  public static final String PROBE_TOPIC = "__broadcast_session_keepalive__";
+
+  private final BroadcasterFactory factory;
+  private final BroadcastSettings settings;
+  private final ResilienceSettings resilience;
+  private final Hub hub;
+  private final ResyncCoordinator resync;
+  private final Consumer<String> giveUp;
+  private final ScheduledExecutorService loop;
+  private final Backoff backoff;
+  private final Clock clock;
+  private final SequenceTracker sequences = new SequenceTracker(10_000);
+
+  private final Object sendLock = new Object();
+  private final ReplayBuffer buffer;
+  private volatile BackboneState state = BackboneState.DISCONNECTED;
+  private volatile Instant stateSince;
+  private volatile String stateDetail = "starting";
+  private Broadcaster current; // guarded by sendLock
+  private int currentGeneration; // guarded by sendLock
+  private long nextSequence = 1; // guarded by sendLock
+  private volatile int maxMessageBytes = -1;
+
+  // loop thread only
+  private int generation;
+  private int consecutiveFailures;
+  private boolean everConnected;
+  private Instant connectedAt;
+  private volatile Instant lastOwnMessageHeard;
+  private volatile boolean closed;
+
+  private final AtomicLong published = new AtomicLong();
+  private final AtomicLong received = new AtomicLong();
+  private final AtomicLong replayed = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong reconnectAttempts = new AtomicLong();
+  private final AtomicLong gaps = new AtomicLong();
+  private final AtomicLong wedges = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong invalid = new AtomicLong();
+
+  public BackboneSupervisor(BroadcasterFactory factory, BroadcastSettings settings,
+      ResilienceSettings resilience, Hub hub, ResyncCoordinator resync, Consumer<String> giveUp,
+      ScheduledExecutorService loop, Backoff backoff, Clock clock) {
+    this.factory = factory;
+    this.settings = settings;
+    this.resilience = resilience;
+    this.hub = hub;
+    this.resync = resync;
+    this.giveUp = giveUp;
+    this.loop = loop;
+    this.backoff = backoff;
+    this.clock = clock;
+    this.buffer = new ReplayBuffer(resilience.replayBufferSize(), resilience.replayBufferMaxBytes());
+    this.stateSince = clock.instant();
+  }
+
+  /** This worker's notifier id on the backbone. */
+  public String notifierId() {
+    return settings.instanceId();
+  }
+
+  /** Starts connecting in the background; never blocks. A backbone that is down is retried. */
+  public void start() {
+    log.info("backbone {}: connecting (channel '{}', notifier id {})", settings.redactedUri(),
+        settings.channel(), settings.instanceId());
+    loop.execute(this::attemptConnect);
+    long probe = resilience.probeInterval().toMillis();
+    if (probe > 0) {
+      loop.scheduleAtFixedRate(this::probe, probe, probe, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  @Override
+  public void broadcast(String topic, String dataJson) {
+    synchronized (sendLock) {
+      String message = new BroadcastNotification(settings.instanceId(), List.of(topic), dataJson,
+          nextSequence++).encode();
+      if (tooLarge(message)) {
+        return;
+      }
+      if (state == BackboneState.CONNECTED && current != null) {
+        sendNow(current, currentGeneration, message);
+      } else {
+        buffer.add(message);
+      }
+    }
+  }
+
+  /**
+   * The size in bytes of the backbone message that would carry this update, and whether it fits the
+   * backbone's limit: lets the REST layer refuse an update with 413 before accepting it.
+   */
+  public long messageBytes(String topic, String dataJson) {
+    return Utf8.length(new BroadcastNotification(settings.instanceId(), List.of(topic), dataJson,
+        Long.MAX_VALUE).encode());
+  }
+
+  /** The backbone's message size limit in bytes, or -1 (none known yet, or none). */
+  public int maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  private boolean tooLarge(String message) {
+    int max = maxMessageBytes;
+    if (max > 0) {
+      long size = Utf8.length(message);
+      if (size > max) {
+        rejected.incrementAndGet();
+        log.error("backbone {}: dropped an outbound message of {} bytes, over the backbone's limit of {} bytes;"
+            + " peers will detect the gap and resync their clients", settings.redactedUri(), size, max);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // called with sendLock held
+  private void sendNow(Broadcaster b, int gen, String message) {
+    b.publish(message).whenComplete((ok, error) -> {
+      if (error == null) {
+        published.incrementAndGet();
+        return;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof MessageRejectedException) {
+        rejected.incrementAndGet();
+        log.error("backbone {}: refused a message permanently and it was dropped: {}", settings.redactedUri(),
+            cause.getMessage());
+        return;
+      }
+      synchronized (sendLock) {
+        buffer.add(message);
+      }
+      loop.execute(() -> onConnectionLost(gen, "publish failed: " + cause.getMessage()));
+    });
+  }
+
+  // ---- connecting ---------------------------------------------------------------------------
+
+  private void attemptConnect() {
+    if (closed) {
+      return;
+    }
+    int gen = ++generation;
+    reconnectAttempts.incrementAndGet();
+    Broadcaster b = null;
+    try {
+      b = factory.create(settings, new Listener(gen));
+      maxMessageBytes = b.maxMessageBytes();
+      b.connect();
+    } catch (BroadcastConfigurationException e) {
+      closeQuietly(b);
+      setState(BackboneState.STOPPED, "configuration error: " + e.getMessage());
+      giveUp.accept("backbone configuration error: " + e.getMessage());
+      return;
+    } catch (Exception e) {
+      closeQuietly(b);
+      onAttemptFailed(e.getMessage());
+      return;
+    }
+    if (closed) {
+      closeQuietly(b);
+      return;
+    }
+    boolean gap = everConnected;
+    everConnected = true;
+    connectedAt = clock.instant();
+    lastOwnMessageHeard = connectedAt;
+    synchronized (sendLock) {
+      current = b;
+      currentGeneration = gen;
+      if (!gap && buffer.size() == 0 && !buffer.overflowedSinceDrain()) {
+        setState(BackboneState.CONNECTED, "subscribed");
+        consecutiveFailures = 0;
+        return;
+      }
+      setState(BackboneState.RECOVERING, gap ? "re-subscribed after a gap; settling" : "subscribed; replaying");
+    }
+    long settleNanos = gap ? resilience.settle().toNanos() : 0;
+    loop.schedule(() -> finishRecovery(gen, gap), settleNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void finishRecovery(int gen, boolean gap) {
+    if (closed || gen != generation) {
+      return;
+    }
+    boolean overflowed;
+    int count = 0;
+    synchronized (sendLock) {
+      if (current == null || currentGeneration != gen) {
+        return;
+      }
+      overflowed = buffer.overflowedSinceDrain();
+      buffer.resetOverflow();
+      // Publishing never blocks, so replaying under the lock keeps new messages strictly behind.
+      for (String message : buffer.drain()) {
+        sendNow(current, gen, message);
+        count++;
+      }
+      replayed.addAndGet(count);
+      setState(BackboneState.CONNECTED, "recovered; replayed " + count + " buffered message(s)");
+    }
+    consecutiveFailures = 0;
+    if (overflowed) {
+      resync.resync("the replay buffer overflowed during the outage, so replay alone cannot catch peers up");
+    } else if (gap && resilience.resyncOnReconnect()) {
+      resync.resync("backbone reconnected after a gap");
+    }
+  }
+
+  private void onAttemptFailed(String reason) {
+    consecutiveFailures++;
+    int max = resilience.maxRetries();
+    if (max > 0 && consecutiveFailures >= max) {
+      setState(BackboneState.STOPPED, "gave up after " + consecutiveFailures + " failed attempts: " + reason);
+      giveUp.accept("backbone unreachable after " + consecutiveFailures
+          + " attempts (OPAL_BROADCAST_RECONNECT_MAX_RETRIES=" + max + "): " + reason);
+      return;
+    }
+    Duration delay = backoff.delay(consecutiveFailures);
+    setState(BackboneState.DISCONNECTED, "attempt " + consecutiveFailures + " failed (" + reason
+        + "); retrying in " + delay.toMillis() + " ms");
+    loop.schedule(this::attemptConnect, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void onConnectionLost(int gen, String reason) {
+    if (closed || gen != generation) {
+      return;
+    }
+    synchronized (sendLock) {
+      closeQuietly(current);
+      current = null;
+    }
+    if (!resilience.reconnectEnabled()) {
+      setState(BackboneState.STOPPED, "connection lost (" + reason + ") and OPAL_BROADCAST_RECONNECT_ENABLED=false");
+      giveUp.accept("backbone connection lost and reconnect is disabled: " + reason);
+      return;
+    }
+    if (connectedAt != null && Duration.between(connectedAt, clock.instant()).compareTo(resilience.settle()) >= 0) {
+      consecutiveFailures = 0; // the subscription had worked; start the backoff afresh
+    }
+    generation++; // late callbacks of the lost broadcaster are ignored from now on
+    Duration delay = backoff.delay(consecutiveFailures + 1);
+    setState(BackboneState.DISCONNECTED, "connection lost (" + reason + "); reconnecting in " + delay.toMillis() + " ms");
+    loop.schedule(this::attemptConnect, delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void probe() {
+    if (closed || state != BackboneState.CONNECTED) {
+      return;
+    }
+    Instant now = clock.instant();
+    Duration silence = Duration.between(lastOwnMessageHeard, now);
+    if (silence.compareTo(resilience.probeTimeout()) > 0) {
+      wedges.incrementAndGet();
+      log.warn("backbone {}: none of this worker's own messages came back in {} ms; the connection looks open"
+          + " but delivers nothing (silent wedge), recycling it", settings.redactedUri(), silence.toMillis());
+      onConnectionLost(generation, "silent wedge: no probe came back in " + silence.toSeconds() + " s");
+      return;
+    }
+    broadcast(PROBE_TOPIC, "null");
+  }
+
+  // ---- receiving ----------------------------------------------------------------------------
+
+  private final class Listener implements BroadcastListener {
+    private final int gen;
+
+    Listener(int gen) {
+      this.gen = gen;
+    }
+
+    @Override
+    public void onMessage(String message) {
+      BroadcastNotification n;
+      try {
+        n = BroadcastNotification.decode(message);
+      } catch (ProtocolException e) {
+        if (invalid.incrementAndGet() % 1000 == 1) {
+          log.warn("backbone {}: ignored a message that is not an OPAL broadcast notification: {}",
+              settings.redactedUri(), e.getMessage());
+        }
+        return;
+      }
+      if (settings.instanceId().equals(n.notifierId())) {
+        lastOwnMessageHeard = clock.instant();
+        return;
+      }
+      received.incrementAndGet();
+      switch (sequences.observe(n.notifierId(), n.sequence())) {
+        case DUPLICATE -> {
+          duplicates.incrementAndGet();
+          return;
+        }
+        case DELIVER_AFTER_GAP -> {
+          gaps.incrementAndGet();
+          log.warn("backbone {}: missed message(s) from peer {} (sequence jumped to {}); resyncing clients",
+              settings.redactedUri(), n.notifierId(), n.sequence());
+          resync.resync("missed message(s) from peer " + n.notifierId());
+        }
+        case DELIVER -> { }
+      }
+      if (!(n.topics().size() == 1 && PROBE_TOPIC.equals(n.topics().get(0)))) {
+        hub.deliverLocal(n.topics(), n.dataJson());
+      }
+    }
+
+    @Override
+    public void onConnectionLost(Throwable cause) {
+      loop.execute(() -> BackboneSupervisor.this.onConnectionLost(gen,
+          cause == null ? "connection lost" : String.valueOf(cause.getMessage())));
+    }
+  }
+
+  // ---- status -------------------------------------------------------------------------------
+
+  private void setState(BackboneState next, String detail) {
+    BackboneState previous = state;
+    state = next;
+    stateDetail = detail;
+    if (previous != next) {
+      stateSince = clock.instant();
+      if (next == BackboneState.CONNECTED) {
+        log.info("backbone {}: {} -> {} ({})", settings.redactedUri(), previous, next, detail);
+      } else {
+        log.warn("backbone {}: {} -> {} ({})", settings.redactedUri(), previous, next, detail);
+      }
+    } else {
+      log.debug("backbone {}: {} ({})", settings.redactedUri(), next, detail);
+    }
+  }
+
+  public BackboneState state() {
+    return state;
+  }
+
+  public BackboneStatus status() {
+    Instant since = stateSince;
+    BackboneState s = state;
+    boolean healthy = switch (s) {
+      case NONE, CONNECTED, RECOVERING -> true;
+      case STOPPED -> false;
+      case DISCONNECTED -> !resilience.healthcheckEnabled()
+          || Duration.between(since, clock.instant()).compareTo(resilience.healthcheckGrace()) < 0;
+    };
+    int buffered;
+    long dropped;
+    synchronized (sendLock) {
+      buffered = buffer.size();
+      dropped = buffer.droppedCount();
+    }
+    return new BackboneStatus(s, since, healthy, stateDetail, buffered, published.get(), received.get(),
+        replayed.get(), dropped, rejected.get(), reconnectAttempts.get(), gaps.get(), wedges.get(),
+        duplicates.get());
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (sendLock) {
+      closeQuietly(current);
+      current = null;
+    }
+    setState(BackboneState.STOPPED, "server stopping");
+  }
+
+  private static void closeQuietly(Broadcaster b) {
+    if (b != null) {
+      try {
+        b.close();
+      } catch (RuntimeException ignored) {
+        // close() must not throw; a misbehaving backend must not stop the supervisor either
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.opal4j.core.backbone;
+
+import java.time.Duration;
+
+/**
+ * How a worker survives backbone outages. Names and defaults follow OPAL's env vars:
+ *
+ * @param reconnectEnabled {@code OPAL_BROADCAST_RECONNECT_ENABLED} (true); false = the worker exits
+ *     on a backbone loss and its supervisor restarts it
+ * @param maxRetries {@code OPAL_BROADCAST_RECONNECT_MAX_RETRIES} (0 = forever)
+ * @param backoffMin {@code OPAL_BROADCAST_RECONNECT_BACKOFF_MIN_SECONDS} (0.5)
+ * @param backoffMax {@code OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS} (30)
+ * @param replayBufferSize {@code OPAL_BROADCAST_REPLAY_BUFFER_SIZE} (10000; 0 disables)
+ * @param replayBufferMaxBytes {@code OPAL_BROADCAST_REPLAY_BUFFER_MAX_BYTES} (64 MiB, opal4j)
+ * @param resyncOnReconnect {@code OPAL_BROADCAST_RESYNC_ON_RECONNECT} (true)
+ * @param settle {@code OPAL_BROADCAST_RESYNC_SETTLE_SECONDS} (2)
+ * @param healthcheckEnabled {@code OPAL_BROADCAST_HEALTHCHECK_ENABLED} (true)
+ * @param healthcheckGrace {@code OPAL_BROADCAST_HEALTHCHECK_GRACE_SECONDS} (60, opal4j): how long
+ *     the backbone may be unreachable before {@code /healthcheck} answers 503
+ * @param probeInterval {@code OPAL_BROADCAST_PROBE_INTERVAL_SECONDS} (10, opal4j; 0 disables): how
+ *     often a worker sends itself a probe through the backbone
+ * @param probeTimeout {@code OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS} (30, opal4j): silence on the
+ *     worker's own messages after which the connection is declared wedged and recycled
+ */
+public record ResilienceSettings(
+    boolean reconnectEnabled,
+    int maxRetries,
+    Duration backoffMin,
+    Duration backoffMax,
+    int replayBufferSize,
+    long replayBufferMaxBytes,
+    boolean resyncOnReconnect,
+    Duration settle,
+    boolean healthcheckEnabled,
+    Duration healthcheckGrace,
+    Duration probeInterval,
+    Duration probeTimeout) {
+
+  public static ResilienceSettings defaults() {
+    return new ResilienceSettings(true, 0, Duration.ofMillis(500), Duration.ofSeconds(30), 10_000,
+        64L << 20, true, Duration.ofSeconds(2), true, Duration.ofSeconds(60), Duration.ofSeconds(10),
+        Duration.ofSeconds(30));
+  }
+}

@@ -1,0 +1,100 @@
+package dev.opal4j.core.hub;
+
+import dev.opal4j.protocol.NotifyFrames;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A worker's fan-out point. {@link #publish} serves updates that originate in this worker (REST,
+ * RPC {@code publish}, the policy watcher): local subscribers and the backbone. {@link
+ * #deliverLocal} serves updates heard on the backbone: local subscribers only, never re-broadcast.
+ * The subscriber whose id equals the notifier id is skipped (no echo to the publisher).
+ *
+ * <p>Thread-safe. Never blocks on a subscriber: {@link Subscriber#send} only queues.
+ */
+public final class Hub {
+  private final TopicRegistry registry;
+  private volatile BackboneLink backbone = BackboneLink.NONE;
+  private final Set<Subscriber> sessions = ConcurrentHashMap.newKeySet();
+  private final AtomicLong deliveries = new AtomicLong();
+  private final AtomicLong publishes = new AtomicLong();
+
+  public Hub(TopicRegistry registry) {
+    this.registry = registry;
+  }
+
+  public void attachBackbone(BackboneLink link) {
+    this.backbone = link;
+  }
+
+  public TopicRegistry registry() {
+    return registry;
+  }
+
+  /** A newly connected session (subscribed or not): it takes part in resyncs. */
+  public void register(Subscriber s) {
+    sessions.add(s);
+  }
+
+  /** A closed session: its subscriptions are removed. Idempotent. */
+  public void unregister(Subscriber s) {
+    sessions.remove(s);
+    registry.removeAll(s);
+  }
+
+  public Collection<Subscriber> sessions() {
+    return List.copyOf(sessions);
+  }
+
+  public int sessionCount() {
+    return sessions.size();
+  }
+
+  /**
+   * Publishes an update that originates in this worker, once per topic: to local subscribers
+   * except {@code originId}, and to the backbone.
+   */
+  public void publish(List<String> topics, String dataJson, String originId) {
+    for (String topic : topics) {
+      publishes.incrementAndGet();
+      deliverTopic(topic, dataJson, originId);
+      backbone.broadcast(topic, dataJson);
+    }
+  }
+
+  /** Delivers an update heard on the backbone to local subscribers only. */
+  public void deliverLocal(List<String> topics, String dataJson) {
+    for (String topic : topics) {
+      deliverTopic(topic, dataJson, null);
+    }
+  }
+
+  private void deliverTopic(String topic, String dataJson, String skipId) {
+    NotifyFrames.Prepared update = NotifyFrames.Prepared.of(topic, dataJson);
+    deliverTo(registry.subscribersOf(topic), update, skipId);
+    if (!topic.equals(TopicRegistry.ALL_TOPICS)) {
+      deliverTo(registry.subscribersOf(TopicRegistry.ALL_TOPICS), update, skipId);
+    }
+  }
+
+  private void deliverTo(Collection<Subscription> subs, NotifyFrames.Prepared update, String skipId) {
+    for (Subscription s : subs) {
+      if (skipId != null && skipId.equals(s.subscriber().id())) {
+        continue;
+      }
+      deliveries.incrementAndGet();
+      s.subscriber().send(s, update);
+    }
+  }
+
+  public long deliveryCount() {
+    return deliveries.get();
+  }
+
+  public long publishCount() {
+    return publishes.get();
+  }
+}
