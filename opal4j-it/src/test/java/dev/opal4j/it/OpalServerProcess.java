@@ -1,0 +1,124 @@
+package dev.opal4j.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real opal4j server process ({@code dev.opal4j.server.Main} in a child JVM, as {@code
+ * bin/opal-server} runs it) on a free loopback port, with its output in a log file. Killed by pid on
+ * {@link #close()} and by a shutdown hook if the test JVM dies first.
+ */
+final class OpalServerProcess implements AutoCloseable {
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private OpalServerProcess(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  static OpalServerProcess start(String name, Map<String, String> env) throws Exception {
+    int port = freePort();
+    Path log = Files.createTempFile("opal4j-" + name + "-", ".log");
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1",
+        "-cp", System.getProperty("java.class.path"), "dev.opal4j.server.Main"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().keySet().removeIf(k -> k.startsWith("OPAL_") || k.startsWith("UVICORN_"));
+    pb.environment().put("OPAL_SERVER_HOST", "127.0.0.1");
+    pb.environment().put("UVICORN_PORT", Integer.toString(port));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    OpalServerProcess server = new OpalServerProcess(p, port, log);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::kill));
+    server.awaitHealthy(Duration.ofSeconds(60));
+    return server;
+  }
+
+  void awaitHealthy(Duration timeout) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("server exited with " + process.exitValue() + ":\n" + logText());
+      }
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(http() + "/healthcheck"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // still starting
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("server not healthy within " + timeout + ":\n" + logText());
+  }
+
+  int port() {
+    return port;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  String http() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  String ws() {
+    return "ws://127.0.0.1:" + port + "/ws";
+  }
+
+  String logText() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** The pids of this server's worker processes (children), or itself when it has none. */
+  List<Long> workerPids() {
+    List<Long> pids = process.toHandle().children().map(ProcessHandle::pid).toList();
+    return pids.isEmpty() ? List.of(process.pid()) : pids;
+  }
+
+  void kill() {
+    process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+  }
+
+  @Override
+  public void close() throws Exception {
+    process.destroy(); // SIGTERM: the supervisor stops its workers
+    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+      kill();
+    }
+    process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
+    Files.deleteIfExists(log);
+  }
+}

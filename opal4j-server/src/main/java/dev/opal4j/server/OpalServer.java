@@ -1,0 +1,200 @@
+package dev.opal4j.server;
+
+import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import dev.opal4j.broadcast.spi.BroadcastSettings;
+import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.Broadcasters;
+import dev.opal4j.core.backbone.Backoff;
+import dev.opal4j.core.backbone.BackboneSupervisor;
+import dev.opal4j.core.backbone.ResyncCoordinator;
+import dev.opal4j.core.hub.Hub;
+import dev.opal4j.core.hub.TopicRegistry;
+import dev.opal4j.protocol.CloseCodes;
+import dev.opal4j.protocol.Ids;
+import dev.opal4j.server.auth.AuthConfigurationException;
+import dev.opal4j.server.auth.JwtAuthority;
+import dev.opal4j.server.config.ServerConfig;
+import dev.opal4j.server.rest.RestRoutes;
+import dev.opal4j.server.ws.HandshakeGuard;
+import dev.opal4j.server.ws.RpcDispatcher;
+import dev.opal4j.server.ws.SessionMetrics;
+import dev.opal4j.server.ws.WebSocketEndpoint;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One opal4j worker: HTTP + websocket server on Vert.x event loops, the hub, the backbone
+ * supervisor (when {@code OPAL_BROADCAST_URI} is set), auth and metrics. {@link #start} blocks until
+ * the port is bound; {@link #close} stops everything.
+ */
+public final class OpalServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OpalServer.class);
+
+  private final Vertx vertx;
+  private final ScheduledExecutorService backboneLoop;
+  private final BackboneSupervisor backbone;
+  private final WebSocketEndpoint endpoint;
+  private final Hub hub;
+  private final ServerMetrics metrics;
+  private final int port;
+
+  private OpalServer(Vertx vertx, ScheduledExecutorService backboneLoop, BackboneSupervisor backbone,
+      WebSocketEndpoint endpoint, Hub hub, ServerMetrics metrics, int port) {
+    this.vertx = vertx;
+    this.backboneLoop = backboneLoop;
+    this.backbone = backbone;
+    this.endpoint = endpoint;
+    this.hub = hub;
+    this.metrics = metrics;
+    this.port = port;
+  }
+
+  /**
+   * Starts a worker and waits until it listens.
+   *
+   * @param onFatal called (once, from a background thread) when the worker cannot go on, e.g. the
+   *     backbone stayed unreachable past OPAL_BROADCAST_RECONNECT_MAX_RETRIES; {@link Main} exits
+   *     so that the supervisor restarts the worker
+   * @throws StartupException for a configuration the worker cannot run with (message says why)
+   */
+  public static OpalServer start(ServerConfig config, Map<String, String> env, boolean reusePort,
+      Consumer<String> onFatal) throws StartupException {
+    JwtAuthority auth;
+    try {
+      auth = JwtAuthority.create(config.auth());
+    } catch (AuthConfigurationException e) {
+      throw new StartupException(e.getMessage());
+    }
+    if (!auth.secured()) {
+      log.warn("no OPAL_AUTH_PUBLIC_KEY/OPAL_AUTH_PRIVATE_KEY: running in insecure mode, every request is accepted");
+    }
+    if (config.statisticsEnabled()) {
+      log.warn("OPAL_STATISTICS_ENABLED=true is not supported by opal4j yet; /statistics stays off");
+    }
+    Hub hub = new Hub(new TopicRegistry());
+    ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "opal4j-backbone");
+      t.setDaemon(true);
+      return t;
+    });
+    ResyncCoordinator resync = new ResyncCoordinator(hub::sessions, loop, config.resilience().settle(),
+        () -> ThreadLocalRandom.current().nextDouble());
+    BackboneSupervisor backbone = null;
+    if (config.broadcastUri() != null) {
+      BroadcastSettings settings = new BroadcastSettings(config.broadcastUri(), config.broadcastChannel(),
+          Ids.secureUuidHex(), env);
+      BroadcasterFactory factory;
+      try {
+        factory = Broadcasters.discover().factoryFor(settings);
+      } catch (BroadcastConfigurationException e) {
+        loop.shutdownNow();
+        throw new StartupException(e.getMessage());
+      }
+      backbone = new BackboneSupervisor(factory, settings, config.resilience(), hub, resync, onFatal, loop,
+          new Backoff(config.resilience().backoffMin(), config.resilience().backoffMax(),
+              () -> ThreadLocalRandom.current().nextDouble()), Clock.systemUTC());
+      hub.attachBackbone(backbone);
+    }
+    SessionMetrics sessionMetrics = new SessionMetrics();
+    UpdatePublisher publisher = new UpdatePublisher(hub, backbone, config.limits().maxNotifyBytes());
+    RpcDispatcher dispatcher = new RpcDispatcher(hub.registry(), publisher, config.limits().maxTopicsPerSubscribe(),
+        config.limits().maxSubscriptionsPerConnection(), sessionMetrics);
+    WebSocketEndpoint endpoint = new WebSocketEndpoint(auth, hub, dispatcher, config.limits(), sessionMetrics,
+        new HandshakeGuard(config.allowedOrigins(), 20, TimeUnit.SECONDS.toNanos(10)));
+    ServerMetrics metrics = new ServerMetrics(hub, backbone, resync, sessionMetrics, endpoint);
+    BackboneSupervisor backboneRef = backbone;
+    RestRoutes routes = new RestRoutes(config, auth, publisher, backbone == null ? null : backbone::status,
+        metrics::scrape);
+
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        .setPort(config.port())
+        .setReusePort(reusePort)
+        .setMaxWebSocketFrameSize(config.limits().maxInboundFrameBytes())
+        .setMaxWebSocketMessageSize(config.limits().maxInboundFrameBytes())
+        .setPerMessageWebSocketCompressionSupported(true)
+        .setTcpNoDelay(true)
+        .setIdleTimeout(0);
+    int instances = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+    int[] boundPort = {config.port()};
+    try {
+      vertx.deployVerticle(() -> new VerticleBase() {
+        @Override
+        public Future<?> start() {
+          HttpServer server = vertx.createHttpServer(options)
+              .webSocketHandshakeHandler(endpoint::onHandshake)
+              .webSocketHandler(ws -> { })
+              .requestHandler(routes.router(vertx));
+          return server.listen().onSuccess(s -> boundPort[0] = s.actualPort());
+        }
+      }, new DeploymentOptions().setInstances(instances)).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      vertx.close();
+      loop.shutdownNow();
+      throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
+    }
+    endpoint.startPinger(vertx);
+    if (backboneRef != null) {
+      backboneRef.start();
+    }
+    log.info("opal4j listening on {}:{} ({} event loops, backbone: {}, auth: {})", config.host(), boundPort[0],
+        instances, config.broadcastUri() == null ? "none (single worker)"
+            : dev.opal4j.broadcast.spi.UriRedaction.redact(config.broadcastUri().toString()),
+        auth.secured() ? "JWT " + config.auth().algorithm() : "insecure");
+    return new OpalServer(vertx, loop, backbone, endpoint, hub, metrics, boundPort[0]);
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Hub hub() {
+    return hub;
+  }
+
+  public BackboneSupervisor backbone() {
+    return backbone;
+  }
+
+  public ServerMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public void close() {
+    endpoint.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
+    if (backbone != null) {
+      backbone.close();
+    }
+    backboneLoop.shutdownNow();
+    try {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("vert.x did not stop cleanly: {}", e.getMessage());
+    }
+  }
+
+  /** A reason the worker cannot start; the message is meant for the operator. */
+  public static final class StartupException extends Exception {
+    public StartupException(String message) {
+      super(message);
+    }
+  }
+
+}

@@ -1,0 +1,163 @@
+package dev.opal4j.server.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.opal4j.broadcast.spi.UriRedaction;
+import dev.opal4j.core.backbone.ResilienceSettings;
+import dev.opal4j.protocol.Json;
+import dev.opal4j.server.auth.AuthSettings;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything the server reads from its environment, validated at once. Names and defaults are
+ * OPAL's (see opal-protocol.md §5); opal4j's own additions are marked in README's configuration
+ * reference. Immutable.
+ */
+public record ServerConfig(
+    String host,
+    int port,
+    int workers,
+    URI broadcastUri,
+    String broadcastChannel,
+    ResilienceSettings resilience,
+    AuthSettings auth,
+    String jwksRoute,
+    JsonNode dataConfigSources,
+    String allDataTopic,
+    String allDataRoute,
+    String dataConfigRoute,
+    String dataCallbackRoute,
+    List<String> allowedOrigins,
+    boolean publisherEnabled,
+    Limits limits,
+    boolean statisticsEnabled) {
+
+  /** Size, rate and time limits (opal4j additions; see README). */
+  public record Limits(
+      int maxInboundFrameBytes,
+      int maxNotifyBytes,
+      long outboundQueueBytes,
+      int maxHttpBodyBytes,
+      Duration pingInterval,
+      Duration pingTimeout,
+      int maxTopicsPerSubscribe,
+      int maxSubscriptionsPerConnection,
+      int maxConnections) {}
+
+  public static final String DEFAULT_CHANNEL = "EventNotifier";
+
+  /** Binds and validates; throws with every problem listed when anything is wrong. */
+  public static ServerConfig fromEnv(Map<String, String> env) throws ConfigException {
+    EnvReader r = new EnvReader(env);
+    String host = r.string("OPAL_SERVER_HOST", "0.0.0.0");
+    int port = r.integer("UVICORN_PORT", 7002, 0, 65535);
+    int workers = r.raw("UVICORN_NUM_WORKERS") != null
+        ? r.integer("UVICORN_NUM_WORKERS", 1, 1, 256)
+        : r.integer("OPAL_SERVER_WORKER_COUNT", 1, 1, 256);
+
+    URI broadcastUri = null;
+    String rawUri = r.raw("OPAL_BROADCAST_URI");
+    if (rawUri != null) {
+      try {
+        broadcastUri = new URI(rawUri);
+        if (broadcastUri.getScheme() == null) {
+          r.error("OPAL_BROADCAST_URI='" + UriRedaction.redact(rawUri)
+              + "' has no scheme; expected e.g. postgres://host/db, redis://host:6379, kafka://host:9092, pulsar://host:6650");
+          broadcastUri = null;
+        }
+      } catch (Exception e) {
+        r.error("OPAL_BROADCAST_URI='" + UriRedaction.redact(rawUri) + "' is not a valid URI");
+      }
+    }
+    if (workers > 1 && broadcastUri == null) {
+      r.error("UVICORN_NUM_WORKERS=" + workers + " needs OPAL_BROADCAST_URI: without a broadcast backbone the"
+          + " workers cannot share updates (set OPAL_BROADCAST_URI, or use 1 worker)");
+    }
+    String channel = r.string("OPAL_BROADCAST_CHANNEL_NAME", DEFAULT_CHANNEL);
+
+    Duration backoffMin = r.seconds("OPAL_BROADCAST_RECONNECT_BACKOFF_MIN_SECONDS", 0.5, 0);
+    Duration backoffMax = r.seconds("OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS", 30, 0);
+    if (backoffMax.compareTo(backoffMin) < 0) {
+      r.error("OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS must not be below OPAL_BROADCAST_RECONNECT_BACKOFF_MIN_SECONDS");
+    }
+    ResilienceSettings resilience = new ResilienceSettings(
+        r.bool("OPAL_BROADCAST_RECONNECT_ENABLED", true),
+        r.integer("OPAL_BROADCAST_RECONNECT_MAX_RETRIES", 0, 0, Integer.MAX_VALUE),
+        backoffMin,
+        backoffMax,
+        r.integer("OPAL_BROADCAST_REPLAY_BUFFER_SIZE", 10_000, 0, Integer.MAX_VALUE),
+        r.bytes("OPAL_BROADCAST_REPLAY_BUFFER_MAX_BYTES", 64L << 20, 1),
+        r.bool("OPAL_BROADCAST_RESYNC_ON_RECONNECT", true),
+        r.seconds("OPAL_BROADCAST_RESYNC_SETTLE_SECONDS", 2, 0),
+        r.bool("OPAL_BROADCAST_HEALTHCHECK_ENABLED", true),
+        r.seconds("OPAL_BROADCAST_HEALTHCHECK_GRACE_SECONDS", 60, 0),
+        r.seconds("OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", 10, 0),
+        r.seconds("OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", 30, 0.1));
+
+    AuthSettings auth = AuthSettings.fromEnv(env, r::error);
+    String jwksRoute = r.string("OPAL_AUTH_JWKS_URL", "/.well-known/jwks.json");
+
+    String allDataRoute = r.string("OPAL_ALL_DATA_ROUTE", "/policy-data");
+    String allDataUrl = r.string("OPAL_ALL_DATA_URL", "http://localhost:7002/policy-data");
+    String allDataTopic = r.string("OPAL_ALL_DATA_TOPIC", "policy_data");
+    JsonNode sources = dataConfigSources(r, allDataUrl, allDataTopic);
+
+    Limits limits = new Limits(
+        r.integer("OPAL_WS_MAX_FRAME_BYTES", 1 << 20, 1024, Integer.MAX_VALUE),
+        r.integer("OPAL_WS_MAX_NOTIFY_BYTES", 1 << 20, 1024, Integer.MAX_VALUE),
+        r.bytes("OPAL_WS_OUTBOUND_QUEUE_BYTES", 16L << 20, 1024),
+        r.integer("OPAL_HTTP_MAX_BODY_BYTES", 2 << 20, 1024, Integer.MAX_VALUE),
+        r.seconds("OPAL_WS_PING_INTERVAL_SECONDS", 20, 0),
+        r.seconds("OPAL_WS_PING_TIMEOUT_SECONDS", 20, 0.1),
+        r.integer("OPAL_WS_MAX_TOPICS_PER_SUBSCRIBE", 1000, 1, Integer.MAX_VALUE),
+        r.integer("OPAL_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", 10_000, 1, Integer.MAX_VALUE),
+        r.integer("OPAL_WS_MAX_CONNECTIONS", 200_000, 1, Integer.MAX_VALUE));
+
+    ServerConfig config = new ServerConfig(host, port, workers, broadcastUri, channel, resilience, auth, jwksRoute,
+        sources, allDataTopic, allDataRoute,
+        r.string("OPAL_DATA_CONFIG_ROUTE", "/data/config"),
+        r.string("OPAL_DATA_CALLBACK_DEFAULT_ROUTE", "/data/callback_report"),
+        r.list("OPAL_ALLOWED_ORIGINS", List.of("*")),
+        r.bool("OPAL_PUBLISHER_ENABLED", true),
+        limits,
+        r.bool("OPAL_STATISTICS_ENABLED", false));
+    for (String route : List.of(config.jwksRoute, config.allDataRoute, config.dataConfigRoute, config.dataCallbackRoute)) {
+      if (!route.startsWith("/")) {
+        r.error("route '" + route + "' must start with '/'");
+      }
+    }
+    if (!r.errors().isEmpty()) {
+      throw new ConfigException(r.errors());
+    }
+    return config;
+  }
+
+  private static JsonNode dataConfigSources(EnvReader r, String allDataUrl, String allDataTopic) {
+    String raw = r.raw("OPAL_DATA_CONFIG_SOURCES");
+    JsonNode sources;
+    if (raw == null) {
+      sources = Json.object().set("config", Json.object().set("entries",
+          Json.MAPPER.createArrayNode().add(Json.object().put("url", allDataUrl)
+              .set("topics", Json.MAPPER.createArrayNode().add(allDataTopic)))));
+    } else {
+      try {
+        sources = Json.parse(raw);
+      } catch (Exception e) {
+        r.error("OPAL_DATA_CONFIG_SOURCES is not valid JSON: " + e.getMessage());
+        return Json.object();
+      }
+    }
+    boolean hasConfig = sources.hasNonNull("config");
+    boolean hasExternal = sources.hasNonNull("external_source_url");
+    if (hasConfig == hasExternal) {
+      r.error("OPAL_DATA_CONFIG_SOURCES must have exactly one of 'config' or 'external_source_url'");
+    } else if (hasConfig && !sources.get("config").path("entries").isArray()) {
+      r.error("OPAL_DATA_CONFIG_SOURCES.config.entries must be a list of data source entries");
+    } else if (hasExternal && !sources.get("external_source_url").isTextual()) {
+      r.error("OPAL_DATA_CONFIG_SOURCES.external_source_url must be a URL string");
+    }
+    return sources;
+  }
+}

@@ -1,0 +1,276 @@
+package dev.opal4j.server.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.opal4j.core.backbone.BackboneStatus;
+import dev.opal4j.protocol.DataUpdates;
+import dev.opal4j.protocol.Json;
+import dev.opal4j.protocol.PythonJson;
+import dev.opal4j.protocol.ValidationException;
+import dev.opal4j.server.UpdatePublisher;
+import dev.opal4j.server.auth.AuthenticationException;
+import dev.opal4j.server.auth.JwtAuthority;
+import dev.opal4j.server.auth.PeerClaims;
+import dev.opal4j.server.auth.TokenRequestException;
+import dev.opal4j.server.config.ServerConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the REST router. Every route answers JSON; errors use FastAPI's shapes ({@code
+ * {"detail": …}}) so OPAL tooling reads them; tokens are never echoed back.
+ */
+public final class RestRoutes {
+  private static final Logger log = LoggerFactory.getLogger(RestRoutes.class);
+
+  private final ServerConfig config;
+  private final JwtAuthority auth;
+  private final UpdatePublisher publisher;
+  private final Supplier<BackboneStatus> backboneStatus; // null without a backbone
+  private final Supplier<String> metricsScrape;
+  private final String openApi;
+
+  public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
+      Supplier<BackboneStatus> backboneStatus, Supplier<String> metricsScrape) {
+    this.config = config;
+    this.auth = auth;
+    this.publisher = publisher;
+    this.backboneStatus = backboneStatus;
+    this.metricsScrape = metricsScrape;
+    this.openApi = resource("/openapi.json");
+  }
+
+  public Router router(Vertx vertx) {
+    Router router = Router.router(vertx);
+    CorsHandler cors = CorsHandler.create().allowCredentials(true)
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.OPTIONS))
+        .allowedHeaders(Set.of("Authorization", "Content-Type"));
+    if (config.allowedOrigins().contains("*")) {
+      cors.addOriginWithRegex(".*");
+    } else {
+      config.allowedOrigins().forEach(cors::addOrigin);
+    }
+    router.route().handler(cors);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(config.limits().maxHttpBodyBytes()));
+
+    router.get("/").handler(ctx -> json(ctx, 200, "{\"status\": \"ok\"}"));
+    router.get("/healthcheck").handler(this::healthcheck);
+    router.get(config.allDataRoute()).handler(ctx -> json(ctx, 200, "{}"));
+    router.get(config.dataConfigRoute()).handler(this::getDataConfig);
+    router.post(config.dataConfigRoute()).handler(this::postDataConfig);
+    router.post(config.dataCallbackRoute()).handler(this::callbackReport);
+    router.post("/token").handler(this::token);
+    router.get(config.jwksRoute()).handler(ctx -> json(ctx, 200, auth.jwksJson()));
+    router.get("/policy").handler(ctx -> {
+      if (authenticate(ctx) != null) {
+        json(ctx, 503, "{\"detail\": \"policy repo was not found: no policy source is configured (OPAL_POLICY_REPO_URL)\"}");
+      }
+    });
+    router.get("/openapi.json").handler(ctx -> json(ctx, 200, openApi));
+    router.get("/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metricsScrape.get()));
+
+    router.route().last().handler(ctx -> json(ctx, 404, "{\"detail\": \"Not Found\"}"));
+    router.errorHandler(413, ctx -> json(ctx, 413, detail("request body over the limit of "
+        + config.limits().maxHttpBodyBytes() + " bytes (OPAL_HTTP_MAX_BODY_BYTES)")));
+    router.errorHandler(500, ctx -> {
+      log.error("uncaught error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      json(ctx, 500, "{\"error\": \"Uncaught server exception\"}");
+    });
+    return router;
+  }
+
+  private void healthcheck(RoutingContext ctx) {
+    if (backboneStatus == null) {
+      json(ctx, 200, "{\"status\": \"ok\"}");
+      return;
+    }
+    BackboneStatus s = backboneStatus.get();
+    ObjectNode body = Json.object();
+    body.put("status", s.healthy() ? "ok" : "error");
+    if (!s.healthy()) {
+      body.put("broadcaster", "unhealthy");
+    }
+    ObjectNode backbone = body.putObject("backbone");
+    backbone.put("state", s.state().name().toLowerCase());
+    backbone.put("since", s.stateSince().toString());
+    backbone.put("detail", s.detail());
+    backbone.put("buffered", s.buffered());
+    json(ctx, s.healthy() ? 200 : 503, PythonJson.write(body));
+  }
+
+  private void getDataConfig(RoutingContext ctx) {
+    PeerClaims claims = authenticate(ctx);
+    if (claims == null) {
+      return;
+    }
+    JsonNode sources = config.dataConfigSources();
+    if (sources.hasNonNull("external_source_url")) {
+      String target = sources.get("external_source_url").asText();
+      String token = bearerToken(ctx);
+      if (token != null) {
+        target += (target.contains("?") ? "&" : "?") + "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+      }
+      ctx.response().setStatusCode(307).putHeader("Location", target).end();
+      return;
+    }
+    json(ctx, 200, PythonJson.write(DataUpdates.normalizeSourceConfig(sources.get("config"), config.allDataTopic())));
+  }
+
+  private void postDataConfig(RoutingContext ctx) {
+    PeerClaims claims = authenticate(ctx);
+    if (claims == null) {
+      return;
+    }
+    if (!claims.isDatasource()) {
+      unauthorized(ctx, "only a datasource token (peer_type=datasource) may publish data updates");
+      return;
+    }
+    if (!config.publisherEnabled()) {
+      json(ctx, 503, detail("publishing is disabled on this server (OPAL_PUBLISHER_ENABLED=false)"));
+      return;
+    }
+    JsonNode body = parseBody(ctx);
+    if (body == null) {
+      return;
+    }
+    DataUpdates.Expanded update;
+    try {
+      update = DataUpdates.normalizeAndExpand(body, config.allDataTopic());
+    } catch (ValidationException e) {
+      json(ctx, 422, PythonJson.write(e.toDetailJson()));
+      return;
+    }
+    for (String topic : update.requestedTopics()) {
+      if (!claims.permitsTopic(topic)) {
+        unauthorized(ctx, "topic '" + topic + "' is not in the token's permitted_topics");
+        return;
+      }
+    }
+    String dataJson = PythonJson.write(update.update());
+    UpdatePublisher.Refusal refusal = publisher.check(update.publishTopics(), dataJson);
+    if (refusal != null) {
+      log.warn("POST {} refused with 413: {}", config.dataConfigRoute(), refusal.message());
+      json(ctx, 413, detail(refusal.message()));
+      return;
+    }
+    log.info("publishing data update to topics {} (reason: {})", update.publishTopics(),
+        update.update().path("reason").asText(""));
+    publisher.publish(update.publishTopics(), dataJson, null);
+    json(ctx, 200, "{\"status\": \"ok\"}");
+  }
+
+  private void callbackReport(RoutingContext ctx) {
+    if (authenticate(ctx) == null) {
+      return;
+    }
+    JsonNode body = parseBody(ctx);
+    if (body == null) {
+      return;
+    }
+    log.info("data update report: update {} with {} entry report(s)", body.path("update_id").asText("?"),
+        body.path("reports").size());
+    json(ctx, 200, "{}");
+  }
+
+  private void token(RoutingContext ctx) {
+    if (!auth.secured()) {
+      json(ctx, 503, detail("this server has no signing key (OPAL_AUTH_PRIVATE_KEY / OPAL_AUTH_PUBLIC_KEY); it cannot issue tokens"));
+      return;
+    }
+    if (!auth.masterTokenAccepts(ctx.request().getHeader("Authorization"))) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer");
+      json(ctx, 401, "{\"detail\": {\"error\": \"" + (auth.masterTokenConfigured()
+          ? "invalid master token"
+          : "token issuing is disabled: set OPAL_AUTH_MASTER_TOKEN (opal4j refuses /token without one)") + "\"}}");
+      return;
+    }
+    try {
+      json(ctx, 200, auth.issueToken(ctx.body().asString() == null ? "{}" : ctx.body().asString(), Instant.now()));
+    } catch (TokenRequestException e) {
+      json(ctx, 422, detail(e.getMessage()));
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------------------
+
+  /** The caller's claims, or null after answering 401. */
+  private PeerClaims authenticate(RoutingContext ctx) {
+    try {
+      return auth.authenticate(ctx.request().getHeader("Authorization"));
+    } catch (AuthenticationException e) {
+      unauthorized(ctx, e.getMessage());
+      return null;
+    }
+  }
+
+  private static void unauthorized(RoutingContext ctx, String error) {
+    ObjectNode body = Json.object();
+    body.putObject("detail").put("error", error);
+    ctx.response().putHeader("WWW-Authenticate", "Bearer");
+    json(ctx, 401, PythonJson.write(body));
+  }
+
+  private static String bearerToken(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null) {
+      return null;
+    }
+    String[] parts = header.trim().split("\\s+", 2);
+    return parts.length == 2 && parts[0].equalsIgnoreCase("bearer") ? parts[1] : null;
+  }
+
+  private static JsonNode parseBody(RoutingContext ctx) {
+    String text = ctx.body() == null ? null : ctx.body().asString();
+    if (text == null || text.isBlank()) {
+      json(ctx, 422, validation(List.of("body"), "field required", "value_error.missing"));
+      return null;
+    }
+    try {
+      return Json.parse(text);
+    } catch (JsonProcessingException e) {
+      json(ctx, 422, validation(List.of("body"), "body is not valid JSON: " + e.getOriginalMessage(),
+          "value_error.jsondecode"));
+      return null;
+    }
+  }
+
+  private static String validation(List<Object> loc, String msg, String type) {
+    return PythonJson.write(new ValidationException(List.of(new ValidationException.FieldError(loc, msg, type)))
+        .toDetailJson());
+  }
+
+  static String detail(String message) {
+    return PythonJson.write(Json.object().put("detail", message));
+  }
+
+  static void json(RoutingContext ctx, int status, String body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
+  }
+
+  private static String resource(String name) {
+    try (InputStream in = RestRoutes.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read resource " + name, e);
+    }
+  }
+}
