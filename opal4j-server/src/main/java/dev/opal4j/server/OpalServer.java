@@ -115,7 +115,9 @@ public final class OpalServer implements AutoCloseable {
     RpcDispatcher dispatcher = new RpcDispatcher(hub.registry(), publisher, config.limits().maxTopicsPerSubscribe(),
         config.limits().maxSubscriptionsPerConnection(), sessionMetrics);
     WebSocketEndpoint endpoint = new WebSocketEndpoint(auth, hub, dispatcher, config.limits(), sessionMetrics,
-        new HandshakeGuard(config.allowedOrigins(), 20, TimeUnit.SECONDS.toNanos(10)));
+        new HandshakeGuard(config.allowedOrigins(),
+            config.limits().authFailuresPerAddress(), config.limits().authFailureWindow().toNanos(),
+            config.limits().maxHandshakesPerSecond()));
     ServerMetrics metrics = new ServerMetrics(hub, backbone, resync, sessionMetrics, endpoint);
     BackboneSupervisor backboneRef = backbone;
     RestRoutes routes = new RestRoutes(config, auth, publisher, backbone == null ? null : backbone::status,
@@ -131,6 +133,10 @@ public final class OpalServer implements AutoCloseable {
         .setPerMessageWebSocketCompressionSupported(true)
         .setTcpNoDelay(true)
         .setIdleTimeout(0);
+    if (config.tls().enabled()) {
+      options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+          .setCertPath(config.tls().certFile()).setKeyPath(config.tls().keyFile()));
+    }
     int instances = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     int[] boundPort = {config.port()};
     try {

@@ -32,7 +32,8 @@ public record ServerConfig(
     List<String> allowedOrigins,
     boolean publisherEnabled,
     Limits limits,
-    boolean statisticsEnabled) {
+    boolean statisticsEnabled,
+    Tls tls) {
 
   /** Size, rate and time limits (opal4j additions; see README). */
   public record Limits(
@@ -44,7 +45,17 @@ public record ServerConfig(
       Duration pingTimeout,
       int maxTopicsPerSubscribe,
       int maxSubscriptionsPerConnection,
-      int maxConnections) {}
+      int maxConnections,
+      int maxHandshakesPerSecond,
+      int authFailuresPerAddress,
+      Duration authFailureWindow) {}
+
+  /** TLS for the server's own port, from uvicorn's variables; null fields mean plain HTTP. */
+  public record Tls(String certFile, String keyFile, String keyPassword) {
+    public boolean enabled() {
+      return certFile != null;
+    }
+  }
 
   public static final String DEFAULT_CHANNEL = "EventNotifier";
 
@@ -113,7 +124,24 @@ public record ServerConfig(
         r.seconds("OPAL_WS_PING_TIMEOUT_SECONDS", 20, 0.1),
         r.integer("OPAL_WS_MAX_TOPICS_PER_SUBSCRIBE", 1000, 1, Integer.MAX_VALUE),
         r.integer("OPAL_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", 10_000, 1, Integer.MAX_VALUE),
-        r.integer("OPAL_WS_MAX_CONNECTIONS", 200_000, 1, Integer.MAX_VALUE));
+        r.integer("OPAL_WS_MAX_CONNECTIONS", 200_000, 1, Integer.MAX_VALUE),
+        r.integer("OPAL_WS_MAX_HANDSHAKES_PER_SECOND", 2_000, 1, Integer.MAX_VALUE),
+        r.integer("OPAL_WS_AUTH_FAILURES_PER_ADDRESS", 20, 1, Integer.MAX_VALUE),
+        r.seconds("OPAL_WS_AUTH_FAILURE_WINDOW_SECONDS", 10, 0.1));
+
+    Tls tls = new Tls(r.raw("UVICORN_SSL_CERTFILE"), r.raw("UVICORN_SSL_KEYFILE"), r.raw("UVICORN_SSL_KEYFILE_PASSWORD"));
+    if (tls.keyPassword() != null) {
+      r.error("UVICORN_SSL_KEYFILE_PASSWORD: encrypted TLS keys are not supported; give an unencrypted PEM key"
+          + " readable only by the server's user (openssl pkey -in enc.pem -out key.pem)");
+    }
+    if ((tls.certFile() == null) != (tls.keyFile() == null)) {
+      r.error("set both UVICORN_SSL_CERTFILE and UVICORN_SSL_KEYFILE to serve TLS, or neither");
+    }
+    for (String file : new String[] {tls.certFile(), tls.keyFile()}) {
+      if (file != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+        r.error("TLS file '" + file + "' (UVICORN_SSL_CERTFILE/UVICORN_SSL_KEYFILE) is not readable");
+      }
+    }
 
     ServerConfig config = new ServerConfig(host, port, workers, broadcastUri, channel, resilience, auth, jwksRoute,
         sources, allDataTopic, allDataRoute,
@@ -122,7 +150,8 @@ public record ServerConfig(
         r.list("OPAL_ALLOWED_ORIGINS", List.of("*")),
         r.bool("OPAL_PUBLISHER_ENABLED", true),
         limits,
-        r.bool("OPAL_STATISTICS_ENABLED", false));
+        r.bool("OPAL_STATISTICS_ENABLED", false),
+        tls);
     for (String route : List.of(config.jwksRoute, config.allDataRoute, config.dataConfigRoute, config.dataCallbackRoute)) {
       if (!route.startsWith("/")) {
         r.error("route '" + route + "' must start with '/'");

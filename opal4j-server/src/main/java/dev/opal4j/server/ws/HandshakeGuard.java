@@ -14,14 +14,21 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class HandshakeGuard {
   static final String TOO_MANY_FAILURES = "too many failed authentications from this address; slow down";
   static final String ORIGIN_REFUSED = "origin not allowed by OPAL_ALLOWED_ORIGINS";
+  static final String TOO_MANY_HANDSHAKES = "too many websocket handshakes per second (OPAL_WS_MAX_HANDSHAKES_PER_SECOND)";
 
   private final List<String> allowedOrigins;
   private final int maxFailuresPerWindow;
   private final long windowNanos;
   private final Map<String, long[]> failures = new ConcurrentHashMap<>();
 
-  public HandshakeGuard(List<String> allowedOrigins, int maxFailuresPerWindow, long windowNanos) {
+  private final int handshakesPerSecond;
+  private long bucketSecond;
+  private int bucketCount;
+
+  public HandshakeGuard(List<String> allowedOrigins, int maxFailuresPerWindow, long windowNanos,
+      int handshakesPerSecond) {
     this.allowedOrigins = allowedOrigins;
+    this.handshakesPerSecond = handshakesPerSecond;
     this.maxFailuresPerWindow = maxFailuresPerWindow;
     this.windowNanos = windowNanos;
   }
@@ -31,6 +38,9 @@ public final class HandshakeGuard {
     String origin = hs.headers().get("Origin");
     if (origin != null && !allowedOrigins.contains("*") && !allowedOrigins.contains(origin)) {
       return ORIGIN_REFUSED;
+    }
+    if (!takeHandshakeSlot()) {
+      return TOO_MANY_HANDSHAKES;
     }
     long[] entry = failures.get(peerHost);
     if (entry != null) {
@@ -46,7 +56,17 @@ public final class HandshakeGuard {
   }
 
   int statusFor(String refusal) {
-    return TOO_MANY_FAILURES.equals(refusal) ? 429 : 403;
+    return TOO_MANY_FAILURES.equals(refusal) || TOO_MANY_HANDSHAKES.equals(refusal) ? 429 : 403;
+  }
+
+  /** A fixed one-second window: cheap, and a reconnect storm is spread over the next seconds. */
+  private synchronized boolean takeHandshakeSlot() {
+    long second = System.nanoTime() / 1_000_000_000L;
+    if (second != bucketSecond) {
+      bucketSecond = second;
+      bucketCount = 0;
+    }
+    return ++bucketCount <= handshakesPerSecond;
   }
 
   void recordAuthFailure(String peerHost) {
