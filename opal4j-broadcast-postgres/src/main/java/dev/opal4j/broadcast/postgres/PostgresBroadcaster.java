@@ -101,6 +101,11 @@ final class PostgresBroadcaster implements Broadcaster {
   }
 
   @Override
+  public int maxMessageBytes() {
+    return MAX_PAYLOAD_BYTES;
+  }
+
+  @Override
   public CompletableFuture<Void> publish(String message) {
     int bytes = utf8Length(message, MAX_PAYLOAD_BYTES + 1);
     if (bytes > MAX_PAYLOAD_BYTES) {
