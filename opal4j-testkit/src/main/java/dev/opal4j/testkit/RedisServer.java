@@ -34,11 +34,13 @@ public final class RedisServer implements BackboneFixture {
   private final Path log;
   private final int port;
   private final String password;
+  private final Path tlsCertificate;
   private Process process;
   private boolean closed;
 
-  private RedisServer(Path root, int port, String password) {
+  private RedisServer(Path root, int port, String password, Path tlsCertificate) {
     this.root = root;
+    this.tlsCertificate = tlsCertificate;
     this.config = root.resolve("redis.conf");
     this.log = root.resolve("redis.log");
     this.port = port;
@@ -73,12 +75,24 @@ public final class RedisServer implements BackboneFixture {
     if (user != null) {
       userInfo = encode(user) + (pass == null ? "" : ":" + encode(pass)) + "@";
     }
-    return URI.create("redis://" + userInfo + "127.0.0.1:" + port);
+    return URI.create(scheme() + "://" + userInfo + "127.0.0.1:" + port);
+  }
+
+  /** The self-signed PEM certificate the server presents when built with {@link Builder#tls()}. */
+  public Path tlsCertificate() {
+    if (tlsCertificate == null) {
+      throw new IllegalStateException("this redis fixture does not use TLS");
+    }
+    return tlsCertificate;
+  }
+
+  private String scheme() {
+    return tlsCertificate == null ? "redis" : "rediss";
   }
 
   @Override
   public URI unreachableUri() {
-    return URI.create("redis://127.0.0.1:" + FreePorts.next());
+    return URI.create(scheme() + "://127.0.0.1:" + FreePorts.next());
   }
 
   /** SIGKILL: the kernel closes every client socket at once. */
@@ -153,9 +167,10 @@ public final class RedisServer implements BackboneFixture {
 
   // Any reply (+PONG, or -NOAUTH when a password is required) means the server serves commands.
   private boolean answersPing() {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-      socket.setSoTimeout(1000);
+    try (Socket plain = new Socket()) {
+      plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+      plain.setSoTimeout(1000);
+      Socket socket = tlsCertificate == null ? plain : TrustAll.wrap(plain, port);
       OutputStream out = socket.getOutputStream();
       out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
@@ -189,9 +204,10 @@ public final class RedisServer implements BackboneFixture {
     return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
-  /** Options for a server that requires authentication. */
+  /** Options for a server that requires authentication or TLS. */
   public static final class Builder {
     private String requirePass;
+    private boolean tls;
     private final Map<String, String> users = new LinkedHashMap<>();
 
     private Builder() {}
@@ -208,6 +224,15 @@ public final class RedisServer implements BackboneFixture {
       return this;
     }
 
+    /**
+     * Serves TLS only ({@code rediss://}) with a fresh self-signed certificate for 127.0.0.1 (made
+     * with the {@code openssl} command); clients need no certificate of their own.
+     */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
+
     public RedisServer launch() {
       Path root;
       try {
@@ -215,9 +240,13 @@ public final class RedisServer implements BackboneFixture {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create a temp dir for redis", e);
       }
-      RedisServer server = new RedisServer(root, FreePorts.next(), requirePass);
+      Path certificate = tls ? root.resolve("cert.pem") : null;
+      RedisServer server = new RedisServer(root, FreePorts.next(), requirePass, certificate);
       FixtureProcesses.track(server);
       try {
+        if (tls) {
+          selfSignedCertificate(root);
+        }
         Files.writeString(server.config, configText(root, server.port), StandardCharsets.UTF_8);
         server.start();
         return server;
@@ -232,7 +261,15 @@ public final class RedisServer implements BackboneFixture {
 
     private String configText(Path root, int port) {
       List<String> lines = new ArrayList<>();
-      lines.add("port " + port);
+      if (tls) {
+        lines.add("port 0");
+        lines.add("tls-port " + port);
+        lines.add("tls-cert-file " + quote(root.resolve("cert.pem").toString()));
+        lines.add("tls-key-file " + quote(root.resolve("key.pem").toString()));
+        lines.add("tls-auth-clients no");
+      } else {
+        lines.add("port " + port);
+      }
       lines.add("bind 127.0.0.1");
       lines.add("protected-mode no");
       lines.add("daemonize no");
@@ -246,6 +283,51 @@ public final class RedisServer implements BackboneFixture {
       users.forEach(
           (name, pass) -> lines.add("user " + name + " on " + quote(">" + pass) + " ~* &* +@all"));
       return String.join("\n", lines) + "\n";
+    }
+
+    private static void selfSignedCertificate(Path root) {
+      Path log = root.resolve("openssl.log");
+      int code =
+          FixtureProcesses.run(
+              List.of(
+                  "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                  "-keyout", root.resolve("key.pem").toString(),
+                  "-out", root.resolve("cert.pem").toString(),
+                  "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+              log,
+              Duration.ofSeconds(60));
+      if (code != 0) {
+        throw new IllegalStateException("openssl could not make a test certificate:\n" + FixtureProcesses.tail(log, 20));
+      }
+    }
+  }
+
+  /** TLS for the readiness probe only: it checks that the server answers, not who it is. */
+  private static final class TrustAll {
+    static Socket wrap(Socket plain, int port) throws IOException {
+      try {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        javax.net.ssl.TrustManager trustAll =
+            new javax.net.ssl.X509TrustManager() {
+              @Override
+              public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+              @Override
+              public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+              @Override
+              public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+              }
+            };
+        context.init(null, new javax.net.ssl.TrustManager[] {trustAll}, null);
+        javax.net.ssl.SSLSocket tls =
+            (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+        tls.startHandshake();
+        return tls;
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IOException(e);
+      }
     }
   }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** Records what a broadcaster hears. */
-final class RecordingListener implements BroadcastListener {
+class RecordingListener implements BroadcastListener {
   final List<String> received = new CopyOnWriteArrayList<>();
   final List<Throwable> lost = new CopyOnWriteArrayList<>();
 

@@ -88,6 +88,25 @@ class RedisOpalInteropTest {
     }
   }
 
+  @Test
+  void deliveryRunsOnDaemonThreadsSoTheSharedEventLoopsNeverKeepTheJvmAlive() throws Exception {
+    List<Boolean> daemon = new CopyOnWriteArrayList<>();
+    RecordingListener heard =
+        new RecordingListener() {
+          @Override
+          public void onMessage(String message) {
+            daemon.add(Thread.currentThread().isDaemon());
+          }
+        };
+    broadcaster = connected(heard);
+
+    broadcaster.publish("{}").get(10, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> !daemon.isEmpty());
+    assertThat(daemon).containsOnly(true);
+    assertThat(RedisResources.healthChecks().submit(() -> Thread.currentThread().isDaemon()).get()).isTrue();
+  }
+
   private Broadcaster connected(RecordingListener listener) throws Exception {
     BroadcastSettings settings = new BroadcastSettings(server.uri(), "EventNotifier", "java-1", Map.of());
     Broadcaster b = Broadcasters.discover().factoryFor(settings).create(settings, listener);
