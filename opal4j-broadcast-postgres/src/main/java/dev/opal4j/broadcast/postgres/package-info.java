@@ -1,0 +1,11 @@
+/**
+ * The {@code postgres://} / {@code postgresql://} backbone: LISTEN/NOTIFY on the quoted,
+ * case-sensitive channel name, as OPAL's Python server (asyncpg) does, so that Java and Python
+ * servers can share one backbone.
+ *
+ * <p>One long-lived connection LISTENs and is polled by a dedicated thread; a second connection
+ * publishes with {@code SELECT pg_notify(channel, payload)} from one publisher thread, which keeps
+ * publish order. Payloads must be shorter than 8000 bytes (a PostgreSQL limit). Postgres keeps no
+ * history: messages sent while a broadcaster is disconnected are never delivered to it.
+ */
+package dev.opal4j.broadcast.postgres;

@@ -1,0 +1,110 @@
+package dev.opal4j.broadcast.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.opal4j.broadcast.spi.BackboneUnavailableException;
+import dev.opal4j.broadcast.spi.BroadcastSettings;
+import dev.opal4j.broadcast.spi.Broadcaster;
+import dev.opal4j.broadcast.spi.Broadcasters;
+import dev.opal4j.testkit.PostgresServer;
+import dev.opal4j.testkit.TcpChaosProxy;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Network faults between the broadcaster and a healthy server, made with a TCP proxy. */
+class PostgresConnectionFaultTest {
+  private static PostgresServer server;
+  private TcpChaosProxy proxy;
+  private Broadcaster broadcaster;
+
+  @BeforeAll
+  static void startPostgres() {
+    server = PostgresServer.launch();
+  }
+
+  @AfterAll
+  static void stopPostgres() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @BeforeEach
+  void startProxy() {
+    proxy = TcpChaosProxy.to(server.port());
+  }
+
+  @AfterEach
+  void closeAll() {
+    if (broadcaster != null) {
+      broadcaster.close();
+    }
+    proxy.close();
+  }
+
+  @Test
+  void cutConnectionsAreReportedOnceAndLaterPublishesFailFast() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    broadcaster = connectedThroughProxy(listener);
+
+    proxy.cutAll();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> listener.lost.size() == 1);
+    CompletableFuture<Void> after = broadcaster.publish("{\"after\":\"cut\"}");
+    await().atMost(Duration.ofSeconds(5)).until(after::isDone);
+    assertThat(after).isCompletedExceptionally();
+    assertThat(causeOf(after)).isInstanceOf(BackboneUnavailableException.class);
+    assertThat(listener.lost).hasSize(1);
+  }
+
+  @Test
+  void aSilentlyDeadConnectionIsFoundByTheLivenessCheck() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    broadcaster = connectedThroughProxy(listener);
+
+    // No FIN, no RST: only an active check can notice.
+    proxy.pause();
+
+    await().atMost(Duration.ofSeconds(40)).until(() -> listener.lost.size() == 1);
+    proxy.resume();
+  }
+
+  @Test
+  void closingNeverReportsALoss() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    broadcaster = connectedThroughProxy(listener);
+
+    broadcaster.close();
+    proxy.cutAll();
+
+    assertThat(listener.lost).isEmpty();
+  }
+
+  private Broadcaster connectedThroughProxy(RecordingListener listener) throws Exception {
+    URI uri = URI.create("postgres://postgres@127.0.0.1:" + proxy.port() + "/postgres");
+    BroadcastSettings settings = new BroadcastSettings(uri, "EventNotifier", "i", Map.of());
+    Broadcaster b = Broadcasters.discover().factoryFor(settings).create(settings, listener);
+    b.connect();
+    return b;
+  }
+
+  private static Throwable causeOf(CompletableFuture<Void> future) {
+    try {
+      future.get();
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The {@code redis://} / {@code rediss://} backbone: Redis pub/sub ({@code SUBSCRIBE} / {@code
+ * PUBLISH} on the channel name, exactly like OPAL's Python server) with Lettuce, supporting a
+ * password, an ACL user name, TLS ({@code rediss://}) and a database number.
+ *
+ * <p>Lettuce's own auto-reconnect is off: a dropped connection is reported once to the listener
+ * and the opal4j supervisor builds a new broadcaster, so that it knows about the gap and can
+ * replay and resync. Redis pub/sub keeps no history. Pub/sub channels are not scoped by database
+ * number, so the database in the URI does not isolate backbones.
+ */
+package dev.opal4j.broadcast.redis;

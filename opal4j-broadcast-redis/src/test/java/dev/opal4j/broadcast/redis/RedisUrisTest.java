@@ -1,0 +1,60 @@
+package dev.opal4j.broadcast.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisURI;
+import java.net.URI;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RedisUrisTest {
+
+  @Test
+  void userPasswordHostPortAndDatabaseAreRead() throws Exception {
+    RedisURI uri = RedisUris.parse(URI.create("redis://opal:p%40ss@cache.example:6380/3"));
+
+    assertThat(uri.getHost()).isEqualTo("cache.example");
+    assertThat(uri.getPort()).isEqualTo(6380);
+    assertThat(uri.getDatabase()).isEqualTo(3);
+    RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block();
+    assertThat(credentials.getUsername()).isEqualTo("opal");
+    assertThat(new String(credentials.getPassword())).isEqualTo("p@ss");
+    assertThat(uri.isSsl()).isFalse();
+    assertThat(uri.getTimeout()).isEqualTo(RedisUris.DEFAULT_TIMEOUT);
+  }
+
+  @Test
+  void redissMeansTls() throws Exception {
+    RedisURI uri = RedisUris.parse(URI.create("rediss://:pw@cache.example"));
+
+    assertThat(uri.isSsl()).isTrue();
+    assertThat(uri.getPort()).isEqualTo(6379);
+    RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block();
+    assertThat(credentials.hasUsername()).isFalse();
+    assertThat(new String(credentials.getPassword())).isEqualTo("pw");
+  }
+
+  @Test
+  void aTimeoutParameterIsHonoured() throws Exception {
+    assertThat(RedisUris.parse(URI.create("redis://h?timeout=3s")).getTimeout()).isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void anUnknownParameterIsRefusedByNameWithoutThePassword() {
+    assertThatThrownBy(() -> RedisUris.parse(URI.create("redis://u:hunter2@h/0?ssl_cert_reqs=none")))
+        .isInstanceOf(BroadcastConfigurationException.class)
+        .hasMessageContaining("'ssl_cert_reqs'")
+        .hasMessageContaining("verifyPeer")
+        .hasMessageNotContaining("hunter2");
+  }
+
+  @Test
+  void aPathThatIsNotADatabaseNumberIsRefused() {
+    assertThatThrownBy(() -> RedisUris.parse(URI.create("redis://h/cache")))
+        .isInstanceOf(BroadcastConfigurationException.class)
+        .hasMessageContaining("database number");
+  }
+}
