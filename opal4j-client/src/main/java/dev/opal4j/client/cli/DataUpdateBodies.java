@@ -40,7 +40,9 @@ final class DataUpdateBodies {
     boolean singleEntry = f.srcUrl() != null;
     if (isFalsy(entries) && (f.srcUrl() == null || f.srcUrl().isEmpty())) {
       throw new IllegalArgumentException(
-          "You must provide either multiple entries (-e / --entries) or a single entry update (--src-url)");
+          "You must provide either multiple entries (-e / --entries) or a single entry update (--src-url)"
+              + (f.data() == null ? "" : "; to publish inline --data, also give a non-empty --src-url"
+                  + " (clients use the inline data and do not fetch it)"));
     }
     if (singleEntry && !isFalsy(entries)) {
       warnings.add("-e/--entries is ignored because --src-url is given (single-entry update)");
