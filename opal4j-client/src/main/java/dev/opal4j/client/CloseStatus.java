@@ -4,7 +4,9 @@ package dev.opal4j.client;
  * How a subscriber's connection ended.
  *
  * @param code the websocket close code: the server's code when it closed ({@code remote}), our own
- *     when we closed (1000 on {@link OpalSubscriber#close()}, 1008/1009/1011 on protocol problems),
+ *     when we closed (1000 on {@link OpalSubscriber#close()}; on protocol problems 1003 binary frame,
+ *     1007 invalid JSON, 1008 RPC violation, 1009 message over the limit, 1011 ping timeout; java.net.http
+ *     cannot send 1003/1007/1009, so those go out as 1008 with the reason saying why),
  *     {@value #ABNORMAL} when the connection broke without a close frame
  * @param reason the close reason or error description (never null)
  * @param remote true when the server sent the close frame first

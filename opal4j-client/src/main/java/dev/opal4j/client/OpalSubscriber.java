@@ -129,7 +129,7 @@ public final class OpalSubscriber implements AutoCloseable {
       return subscriber;
     } finally {
       if (!ok) {
-        subscriber.abort();
+        subscriber.closeWithin(Duration.ofSeconds(1));
       }
     }
   }
@@ -190,15 +190,39 @@ public final class OpalSubscriber implements AutoCloseable {
    */
   @Override
   public void close() {
+    closeWithin(CLOSE_GRACE);
+  }
+
+  private void closeWithin(Duration grace) {
     closeLocally(CloseCodes.NORMAL.code(), "");
     try {
-      closeStatus.get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      closeStatus.get(grace.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      abort();
+      return;
     } catch (ExecutionException | TimeoutException e) {
-      // Not closed in time: abort below.
+      abort();
+      return;
     }
-    abort();
+    awaitOutputClosed(Duration.ofMillis(500));
+  }
+
+  /**
+   * Closed: give java.net.http a moment to finish sending its close frame (the answer to the
+   * server's, sent after onClose returns), so a caller that exits next does not cut it off.
+   */
+  private void awaitOutputClosed(Duration max) {
+    WebSocket ws = webSocket;
+    long deadline = System.nanoTime() + max.toNanos();
+    while (ws != null && !ws.isOutputClosed() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** Drops the TCP connection without a close handshake. Idempotent. */
@@ -405,8 +429,9 @@ public final class OpalSubscriber implements AutoCloseable {
       return;
     }
     String wireReason = truncateUtf8(reason, 123);
+    int wireCode = wireCloseCode(code);
     synchronized (sendLock) {
-      lastSend = lastSend.exceptionally(e -> null).thenCompose(v -> ws.sendClose(code, wireReason));
+      lastSend = lastSend.exceptionally(e -> null).thenCompose(v -> ws.sendClose(wireCode, wireReason));
     }
     TIMER.schedule(() -> {
       if (!closeStatus.isDone()) {
@@ -414,6 +439,19 @@ public final class OpalSubscriber implements AutoCloseable {
         finish(localClose);
       }
     }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The code we can put on the wire: java.net.http refuses to let a client send 1002, 1003, 1007,
+   * 1009, 1010 or 1012-1014, so those go out as 1008 (policy violation) with the reason telling
+   * why. {@link #closeStatus()} still reports the precise code (e.g. 1009 for an oversized message,
+   * what the Python client would send).
+   */
+  static int wireCloseCode(int code) {
+    return switch (code) {
+      case 1002, 1003, 1007, 1009, 1010, 1012, 1013, 1014 -> CloseCodes.POLICY_VIOLATION.code();
+      default -> code;
+    };
   }
 
   /** A close reason may hold at most 123 UTF-8 bytes. */
@@ -447,7 +485,9 @@ public final class OpalSubscriber implements AutoCloseable {
     }
     HttpClient c = ownedClient;
     if (c != null) {
-      c.shutdownNow();
+      // Not at once: java.net.http answers the server's close frame after onClose returns, and
+      // shutting the client down first would cut the connection before that reply (1006 for the server).
+      TIMER.schedule(c::shutdownNow, 1, TimeUnit.SECONDS);
     }
   }
 
@@ -467,7 +507,7 @@ public final class OpalSubscriber implements AutoCloseable {
         }
       } catch (TextFrameAssembler.TooBigException e) {
         LOG.warn("closing the connection to {}: {}", uri, e.getMessage());
-        closeLocally(CloseCodes.MESSAGE_TOO_BIG.code(), "message too big");
+        closeLocally(CloseCodes.MESSAGE_TOO_BIG.code(), "message too big: " + e.getMessage());
       } catch (RuntimeException e) {
         LOG.warn("failed to handle a message from {}", uri, e);
         closeLocally(CloseCodes.INTERNAL_ERROR.code(), "client error");

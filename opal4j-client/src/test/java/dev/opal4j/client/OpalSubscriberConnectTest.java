@@ -42,4 +42,13 @@ class OpalSubscriberConnectTest {
     assertThat(cut).hasSize(61);
     assertThat(OpalSubscriber.truncateUtf8("short", 123)).isEqualTo("short");
   }
+
+  @Test
+  void closeCodesTheJdkClientMayNotSendGoOutAsPolicyViolation() {
+    assertThat(OpalSubscriber.wireCloseCode(1009)).isEqualTo(1008);
+    assertThat(OpalSubscriber.wireCloseCode(1003)).isEqualTo(1008);
+    assertThat(OpalSubscriber.wireCloseCode(1007)).isEqualTo(1008);
+    assertThat(OpalSubscriber.wireCloseCode(1000)).isEqualTo(1000);
+    assertThat(OpalSubscriber.wireCloseCode(1011)).isEqualTo(1011);
+  }
 }
