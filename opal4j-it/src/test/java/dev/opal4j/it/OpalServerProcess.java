@@ -107,6 +107,39 @@ final class OpalServerProcess implements AutoCloseable {
     return pids.isEmpty() ? List.of(process.pid()) : pids;
   }
 
+  /** SIGTERM, as an orchestrator stops a pod. */
+  void terminate() {
+    process.destroy();
+  }
+
+  boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  record Exited(int code, String output) {}
+
+  /** Runs a server that is expected to stop by itself (e.g. a configuration error). */
+  static Exited runToExit(Map<String, String> env, Duration timeout) throws Exception {
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        "dev.opal4j.server.Main");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("OPAL_") || k.startsWith("UVICORN_"));
+    pb.environment().put("OPAL_SERVER_HOST", "127.0.0.1");
+    pb.environment().put("UVICORN_PORT", Integer.toString(freePort()));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    try {
+      String output = new String(p.getInputStream().readAllBytes());
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("server did not exit within " + timeout + ":\n" + output);
+      }
+      return new Exited(p.exitValue(), output);
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   void kill() {
     process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();

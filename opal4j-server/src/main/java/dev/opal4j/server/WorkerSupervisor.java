@@ -85,10 +85,14 @@ final class WorkerSupervisor {
   }
 
   private Process spawn(int index) throws IOException {
-    ProcessHandle.Info info = ProcessHandle.current().info();
+    // The worker runs exactly like this JVM. ProcessHandle.Info's argument list can be truncated
+    // for long class paths, so the command is rebuilt from the runtime's own view.
     List<String> command = new ArrayList<>();
-    command.add(info.command().orElse(System.getProperty("java.home") + "/bin/java"));
-    info.arguments().ifPresent(a -> command.addAll(List.of(a)));
+    command.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
     ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
     pb.environment().put(Main.WORKER_INDEX_ENV, Integer.toString(index));
     Process p = pb.start();

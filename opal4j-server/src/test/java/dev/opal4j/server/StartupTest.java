@@ -11,6 +11,8 @@ class StartupTest {
     assertThatThrownBy(() -> RunningServer.start(Map.of("OPAL_BROADCAST_URI", "carrier-pigeon://coop:1")))
         .isInstanceOf(OpalServer.StartupException.class)
         .hasMessageContaining("scheme 'carrier-pigeon' is not supported")
-        .hasMessageContaining("memory");
+        .hasMessageContaining("memory")
+        .hasMessageContaining("postgres")
+        .hasMessageContaining("redis");
   }
 }
