@@ -20,6 +20,8 @@ final class FleetClient implements AutoCloseable {
   private static final Vertx VERTX = Vertx.vertx();
   final List<JsonNode> notifications = new CopyOnWriteArrayList<>();
   volatile Integer closeCode;
+  volatile java.util.function.Consumer<JsonNode> onNotify = n -> { };
+  volatile java.util.function.IntConsumer onClose = code -> { };
   private final WebSocketClient client;
   private final WebSocket ws;
   private final java.util.concurrent.CompletableFuture<Boolean> subscribed = new java.util.concurrent.CompletableFuture<>();
@@ -29,7 +31,10 @@ final class FleetClient implements AutoCloseable {
     this.client = client;
     this.ws = ws;
     ws.textMessageHandler(this::onText);
-    ws.closeHandler(v -> closeCode = ws.closeStatusCode() == null ? 1006 : (int) ws.closeStatusCode());
+    ws.closeHandler(v -> {
+      closeCode = ws.closeStatusCode() == null ? 1006 : (int) ws.closeStatusCode();
+      onClose.accept(closeCode);
+    });
   }
 
   static FleetClient subscribe(String wsUrl, List<String> topics) throws Exception {
@@ -64,6 +69,7 @@ final class FleetClient implements AutoCloseable {
       String method = request.path("method").asText();
       if (method.equals("notify")) {
         notifications.add(request.get("arguments"));
+        onNotify.accept(request.get("arguments"));
       }
       ws.writeTextMessage("{\"request\": null, \"response\": {\"result\": \"None\", \"result_type\": \"str\", \"call_id\": \""
           + request.path("call_id").asText() + "\"}}");

@@ -14,6 +14,10 @@ class PostgresFleetTest extends FleetDeliveryContract {
 
   @Override
   protected void injectWithNativeTool(BackboneFixture backbone, String channel, String message) throws Exception {
+    inject(backbone, channel, message);
+  }
+
+  static void inject(BackboneFixture backbone, String channel, String message) throws Exception {
     String sql = "NOTIFY \"" + channel + "\", '" + message.replace("'", "''") + "'";
     Process p = new ProcessBuilder("psql", "-h", "127.0.0.1", "-p", String.valueOf(((PostgresServer) backbone).port()),
         "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql).redirectErrorStream(true).start();

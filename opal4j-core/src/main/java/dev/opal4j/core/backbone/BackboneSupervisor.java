@@ -281,10 +281,12 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     if (closed || gen != generation) {
       return;
     }
+    Broadcaster lost;
     synchronized (sendLock) {
-      closeQuietly(current);
+      lost = current;
       current = null;
     }
+    closeInBackground(lost);
     if (!resilience.reconnectEnabled()) {
       setState(BackboneState.STOPPED, "connection lost (" + reason + ") and OPAL_BROADCAST_RECONNECT_ENABLED=false");
       giveUp.accept("backbone connection lost and reconnect is disabled: " + reason);
@@ -411,11 +413,24 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    Broadcaster last;
     synchronized (sendLock) {
-      closeQuietly(current);
+      last = current;
       current = null;
     }
+    closeQuietly(last);
     setState(BackboneState.STOPPED, "server stopping");
+  }
+
+  /**
+   * Closing a broadcaster whose server is gone or wedged can block for its socket timeouts; it must
+   * neither hold the send lock (REST and websocket threads publish through it) nor delay the next
+   * connection attempt.
+   */
+  private static void closeInBackground(Broadcaster b) {
+    if (b != null) {
+      Thread.ofVirtual().name("opal4j-backbone-close").start(() -> closeQuietly(b));
+    }
   }
 
   private static void closeQuietly(Broadcaster b) {

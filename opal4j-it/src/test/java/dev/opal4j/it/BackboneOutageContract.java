@@ -1,0 +1,256 @@
+package dev.opal4j.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.opal4j.protocol.Json;
+import dev.opal4j.testkit.BackboneFixture;
+import dev.opal4j.testkit.TcpChaosProxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The backbone fails under real servers and real clients: killed and restarted, silently wedged,
+ * never coming back, down at start-up, or a peer's messages lost. Each test prints the recovery
+ * time it measured (RESILIENCE.md quotes them).
+ */
+abstract class BackboneOutageContract {
+  private static final int SUBSCRIBERS_PER_NODE = 4;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  protected abstract BackboneFixture startBackbone();
+
+  protected abstract void injectWithNativeTool(BackboneFixture backbone, String channel, String message) throws Exception;
+
+  /** The backbone URI with its port replaced (to route a node through a proxy). */
+  protected URI viaPort(URI uri, int port) {
+    return URI.create(uri.toString().replace(":" + uri.getPort(), ":" + port));
+  }
+
+  protected String name() {
+    return getClass().getSimpleName().replace("OutageTest", "").toLowerCase();
+  }
+
+  @AfterEach
+  void release() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        // keep releasing the rest
+      }
+    }
+    resources.clear();
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  /** A node whose backbone subscription is live, so nothing published from now on can pass it by. */
+  private OpalServerProcess connectedNode(String name, URI backbone, Map<String, String> extra) throws Exception {
+    OpalServerProcess node = node(name, backbone, extra);
+    await().atMost(Duration.ofSeconds(30)).until(() -> state(backboneHealth(node)).equals("connected"));
+    return node;
+  }
+
+  private OpalServerProcess node(String name, URI backbone, Map<String, String> extra) throws Exception {
+    Map<String, String> env = new HashMap<>(Map.of(
+        "OPAL_BROADCAST_URI", backbone.toString(),
+        "OPAL_BROADCAST_RECONNECT_BACKOFF_MIN_SECONDS", "0.2",
+        "OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS", "1",
+        "OPAL_BROADCAST_RESYNC_SETTLE_SECONDS", "1"));
+    env.putAll(extra);
+    return track(OpalServerProcess.start(name, env));
+  }
+
+  private List<ReconnectingSubscriber> subscribers(OpalServerProcess... nodes) throws Exception {
+    List<ReconnectingSubscriber> all = new ArrayList<>();
+    for (OpalServerProcess node : nodes) {
+      for (int i = 0; i < SUBSCRIBERS_PER_NODE; i++) {
+        all.add(track(new ReconnectingSubscriber(node.ws())));
+      }
+    }
+    return all;
+  }
+
+  private int publish(OpalServerProcess node, String reason) throws Exception {
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(node.http() + "/data/config"))
+        .header("content-type", "application/json").timeout(Duration.ofSeconds(10))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"entries\": [{\"url\": \"https://example.com/data\","
+            + " \"topics\": [\"policy_data\"]}], \"reason\": \"" + reason + "\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.statusCode();
+  }
+
+  private JsonNode backboneHealth(OpalServerProcess node) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(node.http() + "/healthcheck"))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    return Json.parse(r.body());
+  }
+
+  private static String state(JsonNode health) {
+    return health.at("/backbone/state").asText("connected");
+  }
+
+  @Test
+  void afterTheBackboneIsKilledForFiveSecondsEveryClientHoldsEveryUpdate() throws Exception {
+    BackboneFixture backbone = track(startBackbone());
+    OpalServerProcess a = connectedNode("outage-a", backbone.uri(), Map.of());
+    OpalServerProcess b = connectedNode("outage-b", backbone.uri(), Map.of());
+    List<ReconnectingSubscriber> subs = subscribers(a, b);
+
+    AtomicLong published = new AtomicLong();
+    AtomicBoolean publishing = new AtomicBoolean(true);
+    List<Integer> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread publisher = Thread.ofPlatform().start(() -> {
+      while (publishing.get()) {
+        long n = published.get();
+        try {
+          int status = publish(n % 2 == 0 ? a : b, "seq-" + n);
+          if (status != 200) {
+            refused.add(status);
+          }
+          published.incrementAndGet();
+          Thread.sleep(50);
+        } catch (Exception e) {
+          refused.add(-1);
+          return;
+        }
+      }
+    });
+    Thread.sleep(1000);
+    backbone.stop();
+    Thread.sleep(5500);
+    backbone.start();
+    long restarted = System.nanoTime();
+    publishing.set(false);
+    publisher.join();
+    long count = published.get();
+    assertThat(refused).as("every update accepted during the outage").isEmpty();
+
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+      for (ReconnectingSubscriber s : subs) {
+        assertThat(s.missing(count)).isEmpty();
+      }
+    });
+    Duration recovery = Duration.ofNanos(System.nanoTime() - restarted);
+    System.out.printf("[resilience] %s: %d updates, backbone down 5.5 s; every client held every update %d ms after the restart%n",
+        name(), count, recovery.toMillis());
+    for (ReconnectingSubscriber s : subs) {
+      assertThat(s.closeCodes).as("only resync closes").allMatch(code -> code == 1012);
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> state(backboneHealth(a)).equals("connected")
+        && state(backboneHealth(b)).equals("connected"));
+    String after = "after-" + UUID.randomUUID();
+    assertThat(publish(b, after)).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(subs).allSatisfy(s -> assertThat(s.markers).contains(after)));
+  }
+
+  @Test
+  void aSilentWedgeIsDetectedByTheProbeAndHealed() throws Exception {
+    BackboneFixture backbone = track(startBackbone());
+    TcpChaosProxy proxy = track(TcpChaosProxy.to(backbone.uri().getPort()));
+    Map<String, String> fastProbe = Map.of("OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", "0.5",
+        "OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", "3");
+    OpalServerProcess wedged = connectedNode("wedge-a", viaPort(backbone.uri(), proxy.port()), fastProbe);
+    OpalServerProcess healthy = connectedNode("wedge-b", backbone.uri(), fastProbe);
+    List<ReconnectingSubscriber> wedgedSubs = subscribers(wedged);
+    List<ReconnectingSubscriber> healthySubs = subscribers(healthy);
+
+    proxy.pause();
+    long paused = System.nanoTime();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !state(backboneHealth(wedged)).equals("connected"));
+    long detected = System.nanoTime();
+    proxy.resume();
+    await().atMost(Duration.ofSeconds(30)).until(() -> state(backboneHealth(wedged)).equals("connected"));
+    long healed = System.nanoTime();
+    System.out.printf("[resilience] %s: silent wedge detected after %d ms, healed %d ms after the proxy resumed%n",
+        name(), (detected - paused) / 1_000_000, (healed - detected) / 1_000_000);
+
+    String fromHealthy = "from-healthy-" + UUID.randomUUID();
+    String fromWedged = "from-wedged-" + UUID.randomUUID();
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      assertThat(publish(healthy, fromHealthy)).isEqualTo(200);
+      assertThat(publish(wedged, fromWedged)).isEqualTo(200);
+      List<ReconnectingSubscriber> all = new ArrayList<>(wedgedSubs);
+      all.addAll(healthySubs);
+      assertThat(all).allSatisfy(s -> assertThat(s.markers).contains(fromHealthy, fromWedged));
+    });
+    assertThat(wedgedSubs).allSatisfy(s -> assertThat(s.closeCodes).allMatch(code -> code == 1012));
+  }
+
+  @Test
+  void aWorkerThatExhaustsItsRetriesExitsAndIsRestarted() throws Exception {
+    BackboneFixture backbone = track(startBackbone());
+    OpalServerProcess node = node("retries", backbone.unreachableUri(), Map.of(
+        "UVICORN_NUM_WORKERS", "2", "OPAL_BROADCAST_RECONNECT_MAX_RETRIES", "3",
+        "OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS", "0.3"));
+    List<Long> first = node.workerPids();
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      List<Long> now = node.workerPids();
+      return now.size() == 2 && now.stream().noneMatch(first::contains);
+    });
+    assertThat(node.logText()).contains("exited with code 3");
+  }
+
+  @Test
+  void aBackboneThatIsDownAtStartUpIsJoinedWhenItAppears() throws Exception {
+    BackboneFixture backbone = track(startBackbone());
+    backbone.stop();
+    OpalServerProcess a = node("late-a", backbone.uri(), Map.of());
+    OpalServerProcess b = node("late-b", backbone.uri(), Map.of());
+    List<ReconnectingSubscriber> onA = subscribers(a);
+    List<ReconnectingSubscriber> onB = subscribers(b);
+    String local = "local-" + UUID.randomUUID();
+    assertThat(publish(a, local)).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(onA).allSatisfy(s -> assertThat(s.markers).contains(local)));
+
+    backbone.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> state(backboneHealth(a)).equals("connected")
+        && state(backboneHealth(b)).equals("connected"));
+    String crossNode = "cross-" + UUID.randomUUID();
+    assertThat(publish(a, crossNode)).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(onB).allSatisfy(s -> assertThat(s.markers).contains(crossNode)));
+  }
+
+  @Test
+  void aGapInAPeersSequenceMakesEveryNodeResyncItsClients() throws Exception {
+    BackboneFixture backbone = track(startBackbone());
+    OpalServerProcess a = connectedNode("gap-a", backbone.uri(), Map.of());
+    OpalServerProcess b = connectedNode("gap-b", backbone.uri(), Map.of());
+    List<ReconnectingSubscriber> subs = subscribers(a, b);
+    String peer = "python-peer-" + UUID.randomUUID().toString().substring(0, 8);
+    injectWithNativeTool(backbone, "EventNotifier", peerMessage(peer, 1, "gap-first"));
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(subs).allSatisfy(s -> assertThat(s.markers).contains("gap-first")));
+    assertThat(subs).allSatisfy(s -> assertThat(s.closeCodes).isEmpty());
+
+    injectWithNativeTool(backbone, "EventNotifier", peerMessage(peer, 3, "gap-third")); // 2 never arrives
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(subs).allSatisfy(s -> assertThat(s.closeCodes).contains(1012)));
+  }
+
+  private static String peerMessage(String peer, long seq, String reason) {
+    return "{\"notifier_id\": \"" + peer + "\", \"topics\": [\"policy_data\"], \"data\": {\"id\": null, \"entries\": [],"
+        + " \"reason\": \"" + reason + "\", \"callback\": {\"callbacks\": []}}, \"opal4j_seq\": " + seq + "}";
+  }
+}

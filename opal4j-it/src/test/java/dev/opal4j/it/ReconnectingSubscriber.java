@@ -1,0 +1,78 @@
+package dev.opal4j.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A subscriber that, like the real OPAL client, reconnects and subscribes again when the server
+ * closes it. Collects the sequence numbers ({@code data.reason = "seq-N"}) it was notified of over
+ * all its connections, and every close code it saw.
+ */
+final class ReconnectingSubscriber implements AutoCloseable {
+  final Set<Long> sequences = ConcurrentHashMap.newKeySet();
+  final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
+  final List<String> markers = new CopyOnWriteArrayList<>();
+  private final String ws;
+  private volatile FleetClient current;
+  private volatile boolean closed;
+
+  ReconnectingSubscriber(String ws) throws Exception {
+    this.ws = ws;
+    connect();
+  }
+
+  private void connect() throws Exception {
+    FleetClient c = FleetClient.subscribe(ws, List.of("policy_data"));
+    c.onNotify = this::record;
+    c.notifications.forEach(this::record);
+    c.onClose = code -> {
+      if (closed) {
+        return;
+      }
+      closeCodes.add(code);
+      Thread.ofVirtual().start(this::reconnectUntilDone);
+    };
+    current = c;
+  }
+
+  private void record(JsonNode notify) {
+    String reason = notify.at("/data/reason").asText("");
+    if (reason.startsWith("seq-")) {
+      sequences.add(Long.parseLong(reason.substring(4)));
+    } else {
+      markers.add(reason);
+    }
+  }
+
+  private void reconnectUntilDone() {
+    while (!closed) {
+      try {
+        connect();
+        return;
+      } catch (Exception e) {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException ie) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Sequence numbers below {@code count} this subscriber never saw. */
+  List<Long> missing(long count) {
+    return java.util.stream.LongStream.range(0, count).filter(n -> !sequences.contains(n)).boxed().toList();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    FleetClient c = current;
+    if (c != null) {
+      c.close();
+    }
+  }
+}
