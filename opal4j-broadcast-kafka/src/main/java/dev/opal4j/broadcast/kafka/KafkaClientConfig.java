@@ -183,7 +183,8 @@ final class KafkaClientConfig {
             "KAFKA_SSL_CAFILE / KAFKA_SSL_CAPATH contain no PEM certificate");
       }
       props.put("ssl.truststore.type", "PEM");
-      props.put("ssl.truststore.certificates", String.join("\n", cas));
+      // The same certificate may be in both, or twice in the directory under OpenSSL's hash links.
+      props.put("ssl.truststore.certificates", String.join("\n", cas.stream().distinct().toList()));
     }
     String certfile = settings.env("KAFKA_SSL_CERTFILE", null);
     String keyfile = settings.env("KAFKA_SSL_KEYFILE", null);
@@ -241,8 +242,7 @@ final class KafkaClientConfig {
     } catch (IOException e) {
       throw new BroadcastConfigurationException("KAFKA_SSL_CAPATH '" + dir + "' cannot be read: " + e.getMessage(), e);
     }
-    // OpenSSL's hashed links point at files that are also listed under their own names.
-    return certs.stream().distinct().toList();
+    return certs;
   }
 
   private static List<String> pemBlocks(String variable, String text, String type) {
