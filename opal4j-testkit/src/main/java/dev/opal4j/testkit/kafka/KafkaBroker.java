@@ -44,6 +44,7 @@ public final class KafkaBroker implements BackboneFixture {
   private final String classpath;
   private final int port;
   private final int saslPort;
+  private final int sslPort;
   private int starts;
   private ChildJvm process;
 
@@ -52,6 +53,7 @@ public final class KafkaBroker implements BackboneFixture {
     this.port = FreePorts.next();
     int controllerPort = FreePorts.next();
     this.saslPort = builder.saslUsers.isEmpty() ? -1 : FreePorts.next();
+    this.sslPort = builder.sslKeyAndChain == null ? -1 : FreePorts.next();
     try {
       this.dir = Files.createTempDirectory("opal4j-kafka-");
       Path log4j = dir.resolve("log4j2.properties");
@@ -99,6 +101,14 @@ public final class KafkaBroker implements BackboneFixture {
       throw new IllegalStateException("this broker has no SASL listener; use builder().saslPlainUser(...)");
     }
     return URI.create("kafka://127.0.0.1:" + saslPort);
+  }
+
+  /** The SSL listener (client certificate required); only when the builder added one. */
+  public URI sslUri() {
+    if (sslPort < 0) {
+      throw new IllegalStateException("this broker has no SSL listener; use builder().sslListener(...)");
+    }
+    return URI.create("kafka://127.0.0.1:" + sslPort);
   }
 
   @Override
@@ -171,6 +181,19 @@ public final class KafkaBroker implements BackboneFixture {
                   .collect(Collectors.joining(" "))
               + ";");
     }
+    if (sslPort > 0) {
+      listeners += ",SSL://127.0.0.1:" + sslPort;
+      advertised += ",SSL://127.0.0.1:" + sslPort;
+      protocols += ",SSL:SSL";
+      p.put("listener.name.ssl.ssl.keystore.type", "PEM");
+      p.put("listener.name.ssl.ssl.keystore.location", builder.sslKeyAndChain.toString());
+      if (builder.sslKeyPassword != null) {
+        p.put("listener.name.ssl.ssl.key.password", builder.sslKeyPassword);
+      }
+      p.put("listener.name.ssl.ssl.truststore.type", "PEM");
+      p.put("listener.name.ssl.ssl.truststore.location", builder.sslClientCa.toString());
+      p.put("listener.name.ssl.ssl.client.auth", "required");
+    }
     p.put("listeners", listeners);
     p.put("advertised.listeners", advertised);
     p.put("listener.security.protocol.map", protocols);
@@ -208,8 +231,25 @@ public final class KafkaBroker implements BackboneFixture {
   public static final class Builder {
     private final Map<String, String> saslUsers = new LinkedHashMap<>();
     private final Map<String, String> properties = new LinkedHashMap<>();
+    private Path sslKeyAndChain;
+    private String sslKeyPassword;
+    private Path sslClientCa;
 
     private Builder() {}
+
+    /**
+     * Adds an SSL listener that requires a client certificate.
+     *
+     * @param keyAndChain PEM file with the broker's private key and certificate chain
+     * @param keyPassword the key's password, or null for an unencrypted key
+     * @param clientCa PEM file with the CA that signs client certificates
+     */
+    public Builder sslListener(Path keyAndChain, String keyPassword, Path clientCa) {
+      this.sslKeyAndChain = keyAndChain;
+      this.sslKeyPassword = keyPassword;
+      this.sslClientCa = clientCa;
+      return this;
+    }
 
     /** Adds a SASL_PLAINTEXT listener (mechanism PLAIN) that accepts this user. */
     public Builder saslPlainUser(String user, String password) {
