@@ -1,0 +1,31 @@
+package dev.opal4j.broadcast.kafka;
+
+import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import dev.opal4j.broadcast.spi.BroadcastListener;
+import dev.opal4j.broadcast.spi.BroadcastSettings;
+import dev.opal4j.broadcast.spi.Broadcaster;
+import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import java.util.Set;
+
+/**
+ * {@code kafka://host1:9092,host2:9092}: the channel is a Kafka topic (created with one partition
+ * if missing) that every process reads in full. See {@link KafkaClientConfig} for the {@code
+ * KAFKA_*} variables.
+ */
+public final class KafkaBroadcasterFactory implements BroadcasterFactory {
+  @Override
+  public Set<String> schemes() {
+    return Set.of("kafka");
+  }
+
+  @Override
+  public void validate(BroadcastSettings settings) throws BroadcastConfigurationException {
+    KafkaClientConfig.from(settings);
+  }
+
+  @Override
+  public Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
+      throws BroadcastConfigurationException {
+    return new KafkaBroadcaster(KafkaClientConfig.from(settings), listener);
+  }
+}
