@@ -16,11 +16,24 @@ final class ReconnectingSubscriber implements AutoCloseable {
   final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
   final List<String> markers = new CopyOnWriteArrayList<>();
   private final String ws;
+  private final java.util.function.LongSupplier acceptedSoFar;
+  /** Updates this subscriber holds because it re-fetched the full state after a resync (1012). */
+  final Set<Long> fetched = ConcurrentHashMap.newKeySet();
   private volatile FleetClient current;
   private volatile boolean closed;
 
   ReconnectingSubscriber(String ws) throws Exception {
+    this(ws, () -> 0);
+  }
+
+  /**
+   * @param acceptedSoFar how many {@code seq-N} updates the server has accepted so far: after a
+   *     resync the real OPAL client re-fetches its data sources, which by then hold every accepted
+   *     update; this subscriber records that as holding them
+   */
+  ReconnectingSubscriber(String ws, java.util.function.LongSupplier acceptedSoFar) throws Exception {
     this.ws = ws;
+    this.acceptedSoFar = acceptedSoFar;
     connect();
   }
 
@@ -51,6 +64,12 @@ final class ReconnectingSubscriber implements AutoCloseable {
     while (!closed) {
       try {
         connect();
+        long accepted = acceptedSoFar.getAsLong();
+        for (long n = 0; n < accepted; n++) {
+          if (sequences.add(n)) {
+            fetched.add(n);
+          }
+        }
         return;
       } catch (Exception e) {
         try {
