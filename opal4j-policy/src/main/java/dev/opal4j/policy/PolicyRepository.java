@@ -278,12 +278,31 @@ public final class PolicyRepository implements AutoCloseable {
       }
       return fetched.getObjectId();
     } catch (GitAPIException | IOException e) {
+      if (remoteReachableWithoutBranch(r)) {
+        throw new PolicyRepoException(
+            "branch '"
+                + settings.mainBranch()
+                + "' (OPAL_POLICY_REPO_MAIN_BRANCH) does not exist in "
+                + settings.redactedRepoUrl(),
+            e);
+      }
       throw new PolicyRepoException(
           "cannot fetch "
               + settings.redactedRepoUrl()
               + ": "
               + PolicyRepoSettings.redact(String.valueOf(e.getMessage())),
           e);
+    }
+  }
+
+  /** After a failed fetch: whether the remote answers but lacks the branch (a config error). */
+  private boolean remoteReachableWithoutBranch(Repository r) {
+    try (Git git = new Git(r)) {
+      var ls = git.lsRemote().setRemote(REMOTE).setHeads(true).setTimeout(TRANSPORT_TIMEOUT_SECONDS);
+      auth.configure(ls);
+      return ls.call().stream().noneMatch(ref -> ref.getName().equals(branchRef));
+    } catch (GitAPIException | RuntimeException e) {
+      return false;
     }
   }
 
