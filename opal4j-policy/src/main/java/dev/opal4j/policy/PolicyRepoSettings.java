@@ -183,8 +183,10 @@ public record PolicyRepoSettings(
     if (url == null) {
       return null;
     }
-    // https://user:token@host/... and https://token@host/... (GitHub tokens are often bare)
-    return url.replaceAll("(?i)^([a-z][a-z0-9+.-]*://)([^/@]*)@", "$1***@");
+    // http(s): the whole user-info, since a token is often given as the bare user name
+    // (https://ghp_x@github.com/...); other schemes (ssh://git@host): only a password
+    String s = url.replaceAll("(?i)^(https?://)[^/@]*@", "$1***@");
+    return s.replaceAll("(?i)^([a-z][a-z0-9+.-]*://[^/@:]*):[^/@]*@", "$1:***@");
   }
 
   @Override

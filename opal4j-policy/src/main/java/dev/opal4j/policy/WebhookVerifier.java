@@ -199,7 +199,7 @@ public final class WebhookVerifier {
   /** {scheme-and-authority, path, path} of a URL, normalised as Python's urlsplit/geturl. */
   private static String[] split(String url) {
     String rest = url;
-    int cut = indexOfAny(rest, '#');
+    int cut = rest.indexOf('#');
     if (cut >= 0) {
       rest = rest.substring(0, cut);
     }
@@ -209,7 +209,7 @@ public final class WebhookVerifier {
       scheme = s.group(1).toLowerCase(Locale.ROOT);
       rest = rest.substring(s.end());
     }
-    cut = indexOfAny(rest, '?');
+    cut = rest.indexOf('?');
     if (cut >= 0) {
       rest = rest.substring(0, cut);
     }
@@ -251,10 +251,6 @@ public final class WebhookVerifier {
     }
     String prefix = (scheme.isEmpty() ? "" : scheme + ":") + "//" + authority;
     return new String[] {prefix, path, path};
-  }
-
-  private static int indexOfAny(String s, char c) {
-    return s.indexOf(c);
   }
 
   /** Where a push happened, as upstream's {@code extracted_git_changes}. */
