@@ -1,0 +1,240 @@
+package dev.opal4j.policy;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One leader per host, as upstream: the first worker to take a non-blocking exclusive lock on
+ * {@code OPAL_LEADER_LOCK_FILE_PATH} leads; the others retry every {@code retryInterval} (upstream:
+ * 5 s), so when the leader's process dies the OS drops its lock and another worker takes over.
+ *
+ * <p>Java file locks are POSIX record locks ({@code fcntl}), not {@code flock}, so they do not
+ * exclude a Python OPAL worker on the same file; they are also per process, and closing any channel
+ * on the file would drop them. Electors in one JVM therefore share one channel per lock file and
+ * arbitrate among themselves in memory, which also lets tests run several electors in one JVM.
+ *
+ * <p>Thread-safe. {@link #start()} makes the first attempt synchronously.
+ */
+public final class FileLockLeaderElection implements LeaderElection {
+  private static final Logger log = LoggerFactory.getLogger(FileLockLeaderElection.class);
+  private static final Map<Path, SharedLockFile> LOCK_FILES = new HashMap<>();
+
+  private final Path lockFile;
+  private final Duration retryInterval;
+  private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService scheduler;
+  private final Object stateLock = new Object();
+  private SharedLockFile shared; // guarded by stateLock
+  private volatile boolean leader;
+  private boolean started; // guarded by stateLock
+  private boolean closed; // guarded by stateLock
+
+  public FileLockLeaderElection(Path lockFile, Duration retryInterval) {
+    if (retryInterval.isNegative() || retryInterval.isZero()) {
+      throw new IllegalArgumentException("retryInterval must be positive: " + retryInterval);
+    }
+    this.lockFile = lockFile.toAbsolutePath().normalize();
+    this.retryInterval = retryInterval;
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "opal4j-leader-election");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Upstream's defaults: the settings' lock file, retried every 5 s. */
+  public static FileLockLeaderElection forSettings(PolicyRepoSettings settings) {
+    return new FileLockLeaderElection(settings.leaderLockFile(), Duration.ofSeconds(5));
+  }
+
+  /**
+   * Starts competing: tries once now, then every retry interval while not leader.
+   *
+   * @throws IOException when the lock file cannot be created or opened
+   */
+  public FileLockLeaderElection start() throws IOException {
+    synchronized (stateLock) {
+      if (closed) {
+        throw new IllegalStateException("this election is closed");
+      }
+      if (started) {
+        return this;
+      }
+      shared = SharedLockFile.use(lockFile);
+      started = true;
+    }
+    attempt();
+    long ms = retryInterval.toMillis();
+    scheduler.scheduleWithFixedDelay(this::attempt, ms, ms, TimeUnit.MILLISECONDS);
+    return this;
+  }
+
+  @Override
+  public boolean isLeader() {
+    return leader;
+  }
+
+  public Path lockFile() {
+    return lockFile;
+  }
+
+  @Override
+  public void onLeadershipChange(Consumer<Boolean> listener) {
+    listeners.add(listener);
+    if (leader) {
+      listener.accept(true);
+    }
+  }
+
+  @Override
+  public void close() {
+    boolean wasLeader;
+    synchronized (stateLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      wasLeader = leader;
+      if (shared != null) {
+        shared.release(this);
+        SharedLockFile.unuse(shared);
+        shared = null;
+      }
+      leader = false;
+    }
+    scheduler.shutdownNow();
+    if (wasLeader) {
+      log.info("gave up leadership ({})", lockFile);
+      notifyListeners(false);
+    }
+  }
+
+  private void attempt() {
+    boolean acquired;
+    synchronized (stateLock) {
+      if (closed || leader) {
+        return;
+      }
+      try {
+        acquired = shared.tryAcquire(this);
+      } catch (IOException | RuntimeException e) {
+        log.warn("could not try the leader lock {}: {}", lockFile, e.toString());
+        return;
+      }
+      if (acquired) {
+        leader = true;
+      }
+    }
+    if (acquired) {
+      log.info("this worker is the leader (holds {})", lockFile);
+      notifyListeners(true);
+    }
+  }
+
+  private void notifyListeners(boolean isLeader) {
+    for (Consumer<Boolean> l : listeners) {
+      try {
+        l.accept(isLeader);
+      } catch (RuntimeException e) {
+        log.error("a leadership listener failed", e);
+      }
+    }
+  }
+
+  /** One channel per lock file per JVM, shared by that JVM's electors. */
+  private static final class SharedLockFile {
+    private final Path path;
+    private final FileChannel channel;
+    private int users;
+    private FileLock lock;
+    private Object holder;
+
+    private SharedLockFile(Path path, FileChannel channel) {
+      this.path = path;
+      this.channel = channel;
+    }
+
+    static SharedLockFile use(Path path) throws IOException {
+      synchronized (LOCK_FILES) {
+        SharedLockFile f = LOCK_FILES.get(path);
+        if (f == null) {
+          if (path.getParent() != null) {
+            Files.createDirectories(path.getParent());
+          }
+          FileChannel ch =
+              FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          f = new SharedLockFile(path, ch);
+          LOCK_FILES.put(path, f);
+        }
+        f.users++;
+        return f;
+      }
+    }
+
+    static void unuse(SharedLockFile f) {
+      synchronized (LOCK_FILES) {
+        if (--f.users == 0) {
+          LOCK_FILES.remove(f.path);
+          try {
+            f.channel.close();
+          } catch (IOException e) {
+            log.warn("could not close the leader lock file {}", f.path, e);
+          }
+        }
+      }
+    }
+
+    boolean tryAcquire(Object who) throws IOException {
+      synchronized (LOCK_FILES) {
+        if (holder != null) {
+          return holder == who;
+        }
+        FileLock l;
+        try {
+          l = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+          return false; // another channel of this JVM holds it (not one of ours)
+        }
+        if (l == null) {
+          return false; // another process holds it
+        }
+        lock = l;
+        holder = who;
+        return true;
+      }
+    }
+
+    void release(Object who) {
+      synchronized (LOCK_FILES) {
+        if (holder != who) {
+          return;
+        }
+        try {
+          lock.release();
+        } catch (IOException e) {
+          log.warn("could not release the leader lock {}", path, e);
+        }
+        lock = null;
+        holder = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+package dev.opal4j.policy;
+
+/** 503: there is no clone yet (the leader is still cloning, or the clone failed). */
+public final class PolicyRepoNotReady extends PolicyException {
+  public PolicyRepoNotReady(String detail) {
+    super(503, detail);
+  }
+
+  public PolicyRepoNotReady(String detail, Throwable cause) {
+    super(503, detail, cause);
+  }
+}

@@ -1,0 +1,352 @@
+package dev.opal4j.policy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.opal4j.protocol.Json;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The git policy source's configuration, bound from the environment with upstream OPAL's names and
+ * defaults (opal-protocol.md §5.5). Immutable and thread-safe. {@link #toString()} never shows the
+ * SSH key, the webhook secret or a password in the repository URL.
+ *
+ * @param repoUrl {@code OPAL_POLICY_REPO_URL}; null means no policy source (the watcher is off)
+ * @param mainBranch {@code OPAL_POLICY_REPO_MAIN_BRANCH}, default {@code master}
+ * @param sshKey {@code OPAL_POLICY_REPO_SSH_KEY} as PEM text ({@code _} turned back into newlines,
+ *     as upstream does), or null
+ * @param clonePath {@code OPAL_POLICY_REPO_CLONE_PATH}, default {@code $CWD/regoclone}: the parent
+ *     of the clone directory
+ * @param cloneFolderPrefix {@code OPAL_POLICY_REPO_CLONE_FOLDER_PREFIX}, default {@code
+ *     opal_repo_clone}
+ * @param reuseClonePath {@code OPAL_POLICY_REPO_REUSE_CLONE_PATH}, default false: clone into {@code
+ *     <clonePath>/<prefix>} and keep it, instead of a fresh {@code <prefix>-<uuid>} per leader
+ * @param pollingInterval {@code OPAL_POLICY_REPO_POLLING_INTERVAL} seconds; zero means webhook only
+ * @param cloneTimeout {@code OPAL_POLICY_REPO_CLONE_TIMEOUT} seconds; zero retries the first clone
+ *     forever
+ * @param manifestPath {@code OPAL_POLICY_REPO_MANIFEST_PATH}, default {@code ""} (the {@code
+ *     .manifest} of the repo root); a directory (its {@code .manifest}) or a file
+ * @param filterFileExtensions {@code OPAL_FILTER_FILE_EXTENSIONS}, default {@code .rego,.json}
+ * @param policyExtensions {@code OPAL_POLICY_REPO_POLICY_EXTENSIONS}, default {@code .rego}: which
+ *     files are policy modules
+ * @param bundleIgnore {@code OPAL_BUNDLE_IGNORE} globs, default none
+ * @param webhookSecret {@code OPAL_POLICY_REPO_WEBHOOK_SECRET}; null leaves {@code /webhook} open
+ * @param webhookEnforceBranch {@code OPAL_POLICY_REPO_WEBHOOK_ENFORCE_BRANCH}, default false
+ * @param webhookParams {@code OPAL_POLICY_REPO_WEBHOOK_PARAMS} (JSON), default GitHub's
+ * @param watcherEnabled {@code OPAL_REPO_WATCHER_ENABLED}, default true
+ * @param leaderLockFile {@code OPAL_LEADER_LOCK_FILE_PATH}, default {@code
+ *     /tmp/opal_server_leader.lock}
+ */
+public record PolicyRepoSettings(
+    String repoUrl,
+    String mainBranch,
+    String sshKey,
+    Path clonePath,
+    String cloneFolderPrefix,
+    boolean reuseClonePath,
+    Duration pollingInterval,
+    Duration cloneTimeout,
+    String manifestPath,
+    List<String> filterFileExtensions,
+    List<String> policyExtensions,
+    List<String> bundleIgnore,
+    String webhookSecret,
+    boolean webhookEnforceBranch,
+    WebhookParams webhookParams,
+    boolean watcherEnabled,
+    Path leaderLockFile) {
+
+  private static final Pattern URL_SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://");
+  // scp-like "[user@]host:path", which git (and upstream's is_ssh_repo_url, for git@) accept
+  private static final Pattern SCP_LIKE = Pattern.compile("^(?:[^@/\\s]+@)?[^@/:\\s]+:[^\\s]+$");
+
+  public PolicyRepoSettings {
+    filterFileExtensions = List.copyOf(filterFileExtensions);
+    policyExtensions = List.copyOf(policyExtensions);
+    bundleIgnore = List.copyOf(bundleIgnore);
+  }
+
+  /** Reads the settings, or throws with every bad variable named. */
+  public static PolicyRepoSettings fromEnv(Map<String, String> env) throws PolicyConfigException {
+    List<String> problems = new ArrayList<>();
+    PolicyRepoSettings s = fromEnv(env, problems);
+    if (!problems.isEmpty()) {
+      throw new PolicyConfigException(problems);
+    }
+    return s;
+  }
+
+  /**
+   * Reads the settings, appending one message per bad variable (each naming it) to {@code
+   * problems} and using the default for it, so a caller can report these with its own.
+   */
+  public static PolicyRepoSettings fromEnv(Map<String, String> env, List<String> problems) {
+    Reader r = new Reader(env, problems);
+    String url = r.raw("OPAL_POLICY_REPO_URL");
+    if (url != null) {
+      checkUrl(url, problems);
+    }
+    String sshKey = r.raw("OPAL_POLICY_REPO_SSH_KEY");
+    if (sshKey != null) {
+      sshKey = sshKey.replace('_', '\n');
+      if (!sshKey.endsWith("\n")) {
+        sshKey = sshKey + "\n";
+      }
+      if (!sshKey.contains("-----BEGIN ") || !sshKey.contains("PRIVATE KEY-----")) {
+        problems.add(
+            "OPAL_POLICY_REPO_SSH_KEY does not hold a PEM/OpenSSH private key"
+                + " ('-----BEGIN ... PRIVATE KEY-----', newlines may be written as '_')");
+      }
+    }
+    String branch = r.string("OPAL_POLICY_REPO_MAIN_BRANCH", "master");
+    if (branch.startsWith("refs/") || branch.contains("..") || branch.contains(" ")) {
+      problems.add(
+          "OPAL_POLICY_REPO_MAIN_BRANCH='" + branch + "' is not a plain branch name (e.g. main)");
+    }
+    Path clonePath = r.path("OPAL_POLICY_REPO_CLONE_PATH", "regoclone");
+    String prefix = r.string("OPAL_POLICY_REPO_CLONE_FOLDER_PREFIX", "opal_repo_clone");
+    if (prefix.contains("/")) {
+      problems.add("OPAL_POLICY_REPO_CLONE_FOLDER_PREFIX='" + prefix + "' must not contain '/'");
+    }
+    boolean reuse = r.bool("OPAL_POLICY_REPO_REUSE_CLONE_PATH", false);
+    int polling = r.seconds("OPAL_POLICY_REPO_POLLING_INTERVAL", 0);
+    int cloneTimeout = r.seconds("OPAL_POLICY_REPO_CLONE_TIMEOUT", 0);
+    String manifest = r.string("OPAL_POLICY_REPO_MANIFEST_PATH", "");
+    List<String> filter = r.extensions("OPAL_FILTER_FILE_EXTENSIONS", List.of(".rego", ".json"));
+    List<String> policyExt = r.extensions("OPAL_POLICY_REPO_POLICY_EXTENSIONS", List.of(".rego"));
+    List<String> ignore = r.list("OPAL_BUNDLE_IGNORE", List.of());
+    String secret = r.raw("OPAL_POLICY_REPO_WEBHOOK_SECRET");
+    boolean enforce = r.bool("OPAL_POLICY_REPO_WEBHOOK_ENFORCE_BRANCH", false);
+    WebhookParams params = WebhookParams.github();
+    String paramsText = r.raw("OPAL_POLICY_REPO_WEBHOOK_PARAMS");
+    if (paramsText != null) {
+      try {
+        params =
+            WebhookParams.fromJson(
+                Json.parse(paramsText), "OPAL_POLICY_REPO_WEBHOOK_PARAMS", problems);
+      } catch (JsonProcessingException e) {
+        problems.add(
+            "OPAL_POLICY_REPO_WEBHOOK_PARAMS is not JSON: " + e.getOriginalMessage());
+      }
+    }
+    boolean watcher = r.bool("OPAL_REPO_WATCHER_ENABLED", true);
+    Path lock = r.path("OPAL_LEADER_LOCK_FILE_PATH", "/tmp/opal_server_leader.lock");
+    return new PolicyRepoSettings(
+        url,
+        branch,
+        sshKey,
+        clonePath,
+        prefix,
+        reuse,
+        Duration.ofSeconds(polling),
+        Duration.ofSeconds(cloneTimeout),
+        manifest,
+        filter,
+        policyExt,
+        ignore,
+        secret,
+        enforce,
+        params,
+        watcher,
+        lock);
+  }
+
+  /** Whether a policy repository is configured at all. */
+  public boolean enabled() {
+    return repoUrl != null;
+  }
+
+  /** Whether the URL is reached over SSH ({@code ssh://} or scp-like {@code user@host:path}). */
+  public boolean isSshUrl() {
+    if (repoUrl == null) {
+      return false;
+    }
+    var m = URL_SCHEME.matcher(repoUrl);
+    if (m.find()) {
+      String scheme = m.group(1).toLowerCase(Locale.ROOT);
+      return scheme.equals("ssh") || scheme.equals("git+ssh") || scheme.equals("ssh+git");
+    }
+    return SCP_LIKE.matcher(repoUrl).matches();
+  }
+
+  /** The repository URL with any password or token replaced by {@code ***}, for logs. */
+  public String redactedRepoUrl() {
+    return redact(repoUrl);
+  }
+
+  static String redact(String url) {
+    if (url == null) {
+      return null;
+    }
+    // http(s): the whole user-info, since a token is often given as the bare user name
+    // (https://ghp_x@github.com/...); other schemes (ssh://git@host): only a password
+    String s = url.replaceAll("(?i)^(https?://)[^/@]*@", "$1***@");
+    return s.replaceAll("(?i)^([a-z][a-z0-9+.-]*://[^/@:]*):[^/@]*@", "$1:***@");
+  }
+
+  @Override
+  public String toString() {
+    return "PolicyRepoSettings[repoUrl="
+        + redactedRepoUrl()
+        + ", mainBranch="
+        + mainBranch
+        + ", sshKey="
+        + (sshKey == null ? "none" : "***")
+        + ", clonePath="
+        + clonePath
+        + ", cloneFolderPrefix="
+        + cloneFolderPrefix
+        + ", reuseClonePath="
+        + reuseClonePath
+        + ", pollingInterval="
+        + pollingInterval
+        + ", cloneTimeout="
+        + cloneTimeout
+        + ", manifestPath='"
+        + manifestPath
+        + "', filterFileExtensions="
+        + filterFileExtensions
+        + ", policyExtensions="
+        + policyExtensions
+        + ", bundleIgnore="
+        + bundleIgnore
+        + ", webhookSecret="
+        + (webhookSecret == null ? "none" : "***")
+        + ", webhookEnforceBranch="
+        + webhookEnforceBranch
+        + ", webhookParams="
+        + webhookParams
+        + ", watcherEnabled="
+        + watcherEnabled
+        + ", leaderLockFile="
+        + leaderLockFile
+        + "]";
+  }
+
+  private static void checkUrl(String url, List<String> problems) {
+    var m = URL_SCHEME.matcher(url);
+    if (m.find()) {
+      String scheme = m.group(1).toLowerCase(Locale.ROOT);
+      switch (scheme) {
+        case "https", "http", "ssh", "git+ssh", "ssh+git", "git", "file" -> {
+          if (url.length() == m.end()) {
+            problems.add("OPAL_POLICY_REPO_URL='" + redact(url) + "' has no host or path");
+          }
+        }
+        default -> problems.add(
+            "OPAL_POLICY_REPO_URL='"
+                + redact(url)
+                + "' has an unsupported scheme '"
+                + scheme
+                + "' (use https://, ssh://, git@host:path or file://)");
+      }
+    } else if (!SCP_LIKE.matcher(url).matches()) {
+      problems.add(
+          "OPAL_POLICY_REPO_URL='"
+              + redact(url)
+              + "' is not a git URL (use https://, ssh://, git@host:path or file://)");
+    }
+  }
+
+  /** Typed reads that collect problems, parsing like OPAL's {@code confi}. */
+  private static final class Reader {
+    private final Map<String, String> env;
+    private final List<String> problems;
+
+    Reader(Map<String, String> env, List<String> problems) {
+      this.env = env;
+      this.problems = problems;
+    }
+
+    String raw(String name) {
+      String v = env.get(name);
+      return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    String string(String name, String fallback) {
+      String v = raw(name);
+      return v == null ? fallback : v;
+    }
+
+    boolean bool(String name, boolean fallback) {
+      String v = raw(name);
+      if (v == null) {
+        return fallback;
+      }
+      switch (v.toLowerCase(Locale.ROOT)) {
+        case "true", "1", "yes", "on" -> {
+          return true;
+        }
+        case "false", "0", "no", "off" -> {
+          return false;
+        }
+        default -> {
+          problems.add(name + "='" + v + "' is not a boolean (use true or false)");
+          return fallback;
+        }
+      }
+    }
+
+    int seconds(String name, int fallback) {
+      String v = raw(name);
+      if (v == null) {
+        return fallback;
+      }
+      try {
+        int n = Integer.parseInt(v);
+        if (n < 0) {
+          problems.add(name + "=" + v + " must be zero or a positive number of seconds");
+          return fallback;
+        }
+        return n;
+      } catch (NumberFormatException e) {
+        problems.add(name + "='" + v + "' is not a whole number of seconds");
+        return fallback;
+      }
+    }
+
+    List<String> list(String name, List<String> fallback) {
+      String v = raw(name);
+      if (v == null) {
+        return fallback;
+      }
+      List<String> out = new ArrayList<>();
+      for (String item : v.split(",")) {
+        String t = item.strip();
+        if (!t.isEmpty()) {
+          out.add(t);
+        }
+      }
+      return out;
+    }
+
+    List<String> extensions(String name, List<String> fallback) {
+      List<String> out = list(name, fallback);
+      for (String ext : out) {
+        if (!ext.startsWith(".") || ext.length() < 2 || ext.indexOf('.', 1) >= 0) {
+          problems.add(
+              name + ": '" + ext + "' is not a file extension like .rego (one leading dot)");
+        }
+      }
+      return out;
+    }
+
+    Path path(String name, String fallback) {
+      String v = string(name, fallback);
+      if (v.equals("~") || v.startsWith("~/")) {
+        v = System.getProperty("user.home") + v.substring(1);
+      }
+      try {
+        return Path.of(v).toAbsolutePath().normalize();
+      } catch (InvalidPathException e) {
+        problems.add(name + "='" + v + "' is not a valid path: " + e.getReason());
+        return Path.of(fallback).toAbsolutePath();
+      }
+    }
+  }
+}

@@ -1,0 +1,336 @@
+package dev.opal4j.policy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.diff.DiffEntry;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.transport.FetchResult;
+import org.eclipse.jgit.transport.RefSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local clone of the policy repository, tracking one branch.
+ *
+ * <p>The clone is bare (bundles are read from git objects, never from a working tree) and lives
+ * where {@link PolicyRepoSettings} says, so that every worker of a host can read the clone the
+ * leader keeps up to date: the leader calls {@link #cloneOrOpen()} and then {@link
+ * #fetchAndUpdate()}; every worker (leader or not) reads through {@link #headCommit()} and the
+ * bundle builder, which find the clone on disk and follow the branch ref the leader moves.
+ *
+ * <p>Thread-safety: all methods may be called from any thread. Updates are serialised; reads see
+ * either the old or the new commit, never a mix, because the branch ref is moved (atomically, by a
+ * lock-file rename) only after every object of the new commit has been fetched. Blocking: clone and
+ * fetch do network I/O (bounded by a 120 s transport timeout); reads do disk I/O.
+ */
+public final class PolicyRepository implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PolicyRepository.class);
+  private static final String REMOTE = "origin";
+  private static final int TRANSPORT_TIMEOUT_SECONDS = 120;
+
+  private final PolicyRepoSettings settings;
+  private final ClonePathFinder paths;
+  private final String branchRef;
+  private final String remoteRef;
+  private final Object updateLock = new Object();
+  private final Object openLock = new Object();
+  private GitAuth auth; // guarded by updateLock
+  private Repository repo; // guarded by openLock
+  private Path repoDir; // guarded by openLock
+
+  public PolicyRepository(PolicyRepoSettings settings) {
+    if (!settings.enabled()) {
+      throw new IllegalArgumentException("no policy repository is configured (OPAL_POLICY_REPO_URL)");
+    }
+    this.settings = settings;
+    this.paths =
+        new ClonePathFinder(
+            settings.clonePath(), settings.cloneFolderPrefix(), settings.reuseClonePath());
+    this.branchRef = Constants.R_HEADS + settings.mainBranch();
+    this.remoteRef = Constants.R_REMOTES + REMOTE + "/" + settings.mainBranch();
+  }
+
+  public PolicyRepoSettings settings() {
+    return settings;
+  }
+
+  /**
+   * Leader only: makes a clone ready. With {@code OPAL_POLICY_REPO_REUSE_CLONE_PATH} an existing
+   * clone of the same URL is reused (and a clone of another URL is an error, as upstream);
+   * otherwise a fresh directory is created and cloned into. Returns the head commit.
+   *
+   * @throws PolicyRepoException when the remote cannot be reached or the branch does not exist
+   */
+  public String cloneOrOpen() throws PolicyRepoException {
+    synchronized (updateLock) {
+      try {
+        if (auth == null) {
+          auth = GitAuth.forSettings(settings);
+        }
+        Path dir = settings.reuseClonePath() ? paths.existing() : null;
+        if (dir != null && Files.exists(dir.resolve("HEAD"))) {
+          Repository existing = openAt(dir);
+          String url = existing.getConfig().getString("remote", REMOTE, "url");
+          if (!settings.repoUrl().equals(url)) {
+            throw new PolicyRepoException(
+                "the existing clone at "
+                    + dir
+                    + " is of "
+                    + PolicyRepoSettings.redact(url)
+                    + ", not of "
+                    + settings.redactedRepoUrl()
+                    + " (remove it or change OPAL_POLICY_REPO_CLONE_PATH)");
+          }
+          Ref head = existing.exactRef(branchRef);
+          if (head != null) {
+            log.info(
+                "reusing the policy clone at {} (head {})", dir, head.getObjectId().name());
+            return head.getObjectId().name();
+          }
+        } else {
+          dir = paths.createNew();
+          initBare(dir);
+        }
+        log.info(
+            "cloning policy repo {} (branch {}) into {}",
+            settings.redactedRepoUrl(),
+            settings.mainBranch(),
+            dir);
+        ObjectId fetched = fetch(openAt(dir));
+        moveBranch(openAt(dir), fetched);
+        log.info("policy repo cloned, head {}", fetched.name());
+        return fetched.name();
+      } catch (IOException e) {
+        throw new PolicyRepoException(
+            "cannot prepare the clone of " + settings.redactedRepoUrl() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Leader only: fetches the tracked branch and, if it moved, moves the local head to it and
+   * returns what changed. Returns empty when the branch did not move.
+   */
+  public Optional<PolicyChange> fetchAndUpdate() throws PolicyRepoException {
+    synchronized (updateLock) {
+      Repository r;
+      ObjectId old;
+      try {
+        r = current();
+        if (r == null || r.exactRef(branchRef) == null) {
+          throw new PolicyRepoException(
+              "the policy repository has not been cloned yet (cloneOrOpen first)");
+        }
+        old = r.exactRef(branchRef).getObjectId();
+      } catch (IOException e) {
+        throw new PolicyRepoException("cannot read the policy clone: " + e.getMessage(), e);
+      }
+      ObjectId fetched = fetch(r);
+      if (fetched.equals(old)) {
+        log.debug("no new commits: head is {}", old.name());
+        return Optional.empty();
+      }
+      try {
+        List<String> changed = changedFiles(r, old, fetched);
+        moveBranch(r, fetched);
+        log.info("policy repo moved {} -> {} ({} files)", old.name(), fetched.name(), changed.size());
+        return Optional.of(new PolicyChange(old.name(), fetched.name(), changed));
+      } catch (IOException e) {
+        throw new PolicyRepoException(
+            "cannot update the policy clone to " + fetched.name() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The commit the tracked branch is at, or empty while there is no clone. */
+  public Optional<String> headCommit() {
+    try {
+      Repository r = current();
+      if (r == null) {
+        return Optional.empty();
+      }
+      Ref ref = r.exactRef(branchRef);
+      return ref == null ? Optional.empty() : Optional.of(ref.getObjectId().name());
+    } catch (IOException e) {
+      log.warn("cannot read the policy clone's head", e);
+      return Optional.empty();
+    }
+  }
+
+  /** The clone directory currently in use, if there is one. */
+  public Optional<Path> directory() {
+    synchronized (openLock) {
+      return Optional.ofNullable(repoDir);
+    }
+  }
+
+  /** Reads at the current head; used by the bundle builder. */
+  <T> T readHead(HeadReader<T> reader) throws PolicyException, IOException {
+    Repository r = current();
+    Ref ref = r == null ? null : r.exactRef(branchRef);
+    if (ref == null) {
+      throw new PolicyRepoNotReady("policy repo is not ready");
+    }
+    try (RevWalk walk = new RevWalk(r)) {
+      return reader.read(r, walk, walk.parseCommit(ref.getObjectId()));
+    }
+  }
+
+  @FunctionalInterface
+  interface HeadReader<T> {
+    T read(Repository repo, RevWalk walk, RevCommit head) throws PolicyException, IOException;
+  }
+
+  @Override
+  public void close() {
+    synchronized (updateLock) {
+      if (auth != null) {
+        auth.close();
+        auth = null;
+      }
+    }
+    synchronized (openLock) {
+      if (repo != null) {
+        repo.close();
+        repo = null;
+        repoDir = null;
+      }
+    }
+  }
+
+  /** The open repository, re-found when the leader replaced the clone directory. */
+  private Repository current() throws IOException {
+    synchronized (openLock) {
+      if (repo != null && Files.isDirectory(repoDir) && Files.exists(repoDir.resolve("HEAD"))) {
+        return repo;
+      }
+      Path dir = paths.existing();
+      if (dir == null || !Files.exists(dir.resolve("HEAD"))) {
+        return null;
+      }
+      return openAt(dir);
+    }
+  }
+
+  private Repository openAt(Path dir) throws IOException {
+    synchronized (openLock) {
+      if (repo != null && dir.equals(repoDir)) {
+        return repo;
+      }
+      if (repo != null) {
+        repo.close();
+      }
+      repo = new FileRepositoryBuilder().setGitDir(dir.toFile()).setMustExist(true).build();
+      repoDir = dir;
+      return repo;
+    }
+  }
+
+  private void initBare(Path dir) throws IOException {
+    try (Git git =
+        Git.init()
+            .setBare(true)
+            .setGitDir(dir.toFile())
+            .setInitialBranch(settings.mainBranch())
+            .call()) {
+      StoredConfig config = git.getRepository().getConfig();
+      config.setString("remote", REMOTE, "url", settings.repoUrl());
+      config.setString("remote", REMOTE, "fetch", "+" + branchRef + ":" + remoteRef);
+      config.save();
+    } catch (GitAPIException e) {
+      throw new IOException("git init failed: " + e.getMessage(), e);
+    }
+  }
+
+  private ObjectId fetch(Repository r) throws PolicyRepoException {
+    try (Git git = new Git(r)) {
+      var fetch =
+          git.fetch()
+              .setRemote(REMOTE)
+              .setRefSpecs(new RefSpec("+" + branchRef + ":" + remoteRef))
+              .setTimeout(TRANSPORT_TIMEOUT_SECONDS);
+      auth.configure(fetch);
+      FetchResult result = fetch.call();
+      if (result.getAdvertisedRef(branchRef) == null) {
+        throw new PolicyRepoException(
+            "branch '"
+                + settings.mainBranch()
+                + "' (OPAL_POLICY_REPO_MAIN_BRANCH) does not exist in "
+                + settings.redactedRepoUrl());
+      }
+      Ref fetched = r.exactRef(remoteRef);
+      if (fetched == null) {
+        throw new PolicyRepoException("fetch of " + settings.redactedRepoUrl() + " left no " + remoteRef);
+      }
+      return fetched.getObjectId();
+    } catch (GitAPIException | IOException e) {
+      if (remoteReachableWithoutBranch(r)) {
+        throw new PolicyRepoException(
+            "branch '"
+                + settings.mainBranch()
+                + "' (OPAL_POLICY_REPO_MAIN_BRANCH) does not exist in "
+                + settings.redactedRepoUrl(),
+            e);
+      }
+      throw new PolicyRepoException(
+          "cannot fetch "
+              + settings.redactedRepoUrl()
+              + ": "
+              + PolicyRepoSettings.redact(String.valueOf(e.getMessage())),
+          e);
+    }
+  }
+
+  /** After a failed fetch: whether the remote answers but lacks the branch (a config error). */
+  private boolean remoteReachableWithoutBranch(Repository r) {
+    try (Git git = new Git(r)) {
+      var ls = git.lsRemote().setRemote(REMOTE).setHeads(true).setTimeout(TRANSPORT_TIMEOUT_SECONDS);
+      auth.configure(ls);
+      return ls.call().stream().noneMatch(ref -> ref.getName().equals(branchRef));
+    } catch (GitAPIException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void moveBranch(Repository r, ObjectId to) throws IOException {
+    RefUpdate update = r.updateRef(branchRef);
+    update.setNewObjectId(to);
+    update.setForceUpdate(true); // a force-push upstream rewinds us too, as git pull --force would
+    update.setRefLogMessage("opal4j: fetch", false);
+    RefUpdate.Result result = update.update();
+    switch (result) {
+      case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {}
+      default -> throw new IOException("could not move " + branchRef + " to " + to.name() + ": " + result);
+    }
+  }
+
+  private static List<String> changedFiles(Repository r, ObjectId from, ObjectId to)
+      throws IOException {
+    TreeSet<String> paths = new TreeSet<>();
+    try (RevWalk walk = new RevWalk(r)) {
+      for (DiffEntry e : TreeDiff.diff(r, walk.parseCommit(from), walk.parseCommit(to))) {
+        if (!DiffEntry.DEV_NULL.equals(e.getOldPath())) {
+          paths.add(e.getOldPath());
+        }
+        if (!DiffEntry.DEV_NULL.equals(e.getNewPath())) {
+          paths.add(e.getNewPath());
+        }
+      }
+    }
+    return List.copyOf(paths);
+  }
+}
