@@ -53,6 +53,8 @@ public final class OpalServer implements AutoCloseable {
   private final ServerMetrics metrics;
   private final int port;
 
+  private dev.opal4j.server.policy.PolicyService policy;
+
   private OpalServer(Vertx vertx, ScheduledExecutorService backboneLoop, BackboneSupervisor backbone,
       WebSocketEndpoint endpoint, Hub hub, ServerMetrics metrics, int port) {
     this.vertx = vertx;
@@ -120,8 +122,18 @@ public final class OpalServer implements AutoCloseable {
             config.limits().maxHandshakesPerSecond()));
     ServerMetrics metrics = new ServerMetrics(hub, backbone, resync, sessionMetrics, endpoint);
     BackboneSupervisor backboneRef = backbone;
+    dev.opal4j.server.policy.PolicyService policy = null;
+    if (config.policy().enabled()) {
+      try {
+        policy = dev.opal4j.server.policy.PolicyService.start(config.policy(), publisher, hub,
+            dev.opal4j.server.policy.FleetLeadership.nodeOnly());
+      } catch (java.io.IOException e) {
+        loop.shutdownNow();
+        throw new StartupException("cannot start the policy source: " + e.getMessage());
+      }
+    }
     RestRoutes routes = new RestRoutes(config, auth, publisher, backbone == null ? null : backbone::status,
-        metrics::scrape);
+        metrics::scrape, policy);
 
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     HttpServerOptions options = new HttpServerOptions()
@@ -151,6 +163,9 @@ public final class OpalServer implements AutoCloseable {
         }
       }, new DeploymentOptions().setInstances(instances)).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
+      if (policy != null) {
+        policy.close();
+      }
       vertx.close();
       loop.shutdownNow();
       throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
@@ -163,7 +178,9 @@ public final class OpalServer implements AutoCloseable {
         instances, config.broadcastUri() == null ? "none (single worker)"
             : dev.opal4j.broadcast.spi.UriRedaction.redact(config.broadcastUri().toString()),
         auth.secured() ? "JWT " + config.auth().algorithm() : "insecure");
-    return new OpalServer(vertx, loop, backbone, endpoint, hub, metrics, boundPort[0]);
+    OpalServer server = new OpalServer(vertx, loop, backbone, endpoint, hub, metrics, boundPort[0]);
+    server.policy = policy;
+    return server;
   }
 
   public int port() {
@@ -185,6 +202,9 @@ public final class OpalServer implements AutoCloseable {
   @Override
   public void close() {
     endpoint.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
+    if (policy != null) {
+      policy.close();
+    }
     if (backbone != null) {
       backbone.close();
     }

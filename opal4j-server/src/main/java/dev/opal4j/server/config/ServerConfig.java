@@ -33,7 +33,8 @@ public record ServerConfig(
     boolean publisherEnabled,
     Limits limits,
     boolean statisticsEnabled,
-    Tls tls) {
+    Tls tls,
+    dev.opal4j.policy.PolicyRepoSettings policy) {
 
   /** Size, rate and time limits (opal4j additions; see README). */
   public record Limits(
@@ -151,7 +152,8 @@ public record ServerConfig(
         r.bool("OPAL_PUBLISHER_ENABLED", true),
         limits,
         r.bool("OPAL_STATISTICS_ENABLED", false),
-        tls);
+        tls,
+        policySettings(env, r));
     for (String route : List.of(config.jwksRoute, config.allDataRoute, config.dataConfigRoute, config.dataCallbackRoute)) {
       if (!route.startsWith("/")) {
         r.error("route '" + route + "' must start with '/'");
@@ -161,6 +163,13 @@ public record ServerConfig(
       throw new ConfigException(r.errors());
     }
     return config;
+  }
+
+  private static dev.opal4j.policy.PolicyRepoSettings policySettings(Map<String, String> env, EnvReader r) {
+    List<String> problems = new java.util.ArrayList<>();
+    dev.opal4j.policy.PolicyRepoSettings settings = dev.opal4j.policy.PolicyRepoSettings.fromEnv(env, problems);
+    problems.forEach(r::error);
+    return settings;
   }
 
   private static JsonNode dataConfigSources(EnvReader r, String allDataUrl, String allDataTopic) {

@@ -45,8 +45,12 @@ public final class RestRoutes {
   private final Supplier<String> metricsScrape;
   private final String openApi;
 
+  private final dev.opal4j.server.policy.PolicyService policy; // null without OPAL_POLICY_REPO_URL
+
   public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
-      Supplier<BackboneStatus> backboneStatus, Supplier<String> metricsScrape) {
+      Supplier<BackboneStatus> backboneStatus, Supplier<String> metricsScrape,
+      dev.opal4j.server.policy.PolicyService policy) {
+    this.policy = policy;
     this.config = config;
     this.auth = auth;
     this.publisher = publisher;
@@ -77,8 +81,20 @@ public final class RestRoutes {
     router.post("/token").handler(this::token);
     router.get(config.jwksRoute()).handler(ctx -> json(ctx, 200, auth.jwksJson()));
     router.get("/policy").handler(ctx -> {
-      if (authenticate(ctx) != null) {
+      if (authenticate(ctx) == null) {
+        return;
+      }
+      if (policy == null) {
         json(ctx, 503, "{\"detail\": \"policy repo was not found: no policy source is configured (OPAL_POLICY_REPO_URL)\"}");
+      } else {
+        policy.policy(ctx);
+      }
+    });
+    router.post("/webhook").handler(ctx -> {
+      if (policy == null) {
+        json(ctx, 503, "{\"detail\": \"no policy source is configured (OPAL_POLICY_REPO_URL)\"}");
+      } else {
+        policy.webhook(ctx);
       }
     });
     router.get("/openapi.json").handler(ctx -> json(ctx, 200, openApi));

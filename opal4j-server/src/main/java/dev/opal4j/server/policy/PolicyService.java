@@ -1,0 +1,149 @@
+package dev.opal4j.server.policy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.opal4j.core.hub.Hub;
+import dev.opal4j.core.hub.Subscriber;
+import dev.opal4j.core.hub.Subscription;
+import dev.opal4j.policy.FileLockLeaderElection;
+import dev.opal4j.policy.PolicyBundleBuilder;
+import dev.opal4j.policy.PolicyException;
+import dev.opal4j.policy.PolicyRepoSettings;
+import dev.opal4j.policy.PolicyRepository;
+import dev.opal4j.policy.PolicyWatcher;
+import dev.opal4j.policy.WebhookVerifier;
+import dev.opal4j.protocol.Ids;
+import dev.opal4j.protocol.Json;
+import dev.opal4j.protocol.NotifyFrames;
+import dev.opal4j.protocol.PythonJson;
+import dev.opal4j.server.UpdatePublisher;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The git policy source of one worker: serves {@code GET /policy} from the node's clone, accepts
+ * {@code POST /webhook}, and, in the worker that holds the node's lock, keeps the clone current.
+ * Only the fleet leader among those publishes {@code policy:…} updates, so a commit is announced
+ * once per fleet, not once per node as upstream does.
+ */
+public final class PolicyService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PolicyService.class);
+
+  private final PolicyRepository repository;
+  private final PolicyBundleBuilder bundles;
+  private final WebhookVerifier verifier;
+  private final FileLockLeaderElection nodeElection;
+  private final FleetLeadership fleet;
+  private final PolicyWatcher watcher;
+  private final UpdatePublisher publisher;
+  private final Hub hub;
+  private final WebhookListener webhookListener = new WebhookListener();
+
+  private PolicyService(PolicyRepoSettings settings, UpdatePublisher publisher, Hub hub, FleetLeadership fleet)
+      throws IOException {
+    this.publisher = publisher;
+    this.hub = hub;
+    this.fleet = fleet;
+    this.repository = new PolicyRepository(settings);
+    this.bundles = new PolicyBundleBuilder(repository);
+    this.verifier = new WebhookVerifier(settings);
+    this.nodeElection = FileLockLeaderElection.forSettings(settings);
+    this.watcher = new PolicyWatcher(repository, nodeElection, (topics, dataJson) -> {
+      if (fleet.isLeader()) {
+        log.info("policy update: publishing {} topic(s) {}", topics.size(), topics);
+        publisher.publish(topics, dataJson, null);
+      } else {
+        log.info("policy update fetched; another node's worker leads the fleet and publishes it");
+      }
+    });
+    nodeElection.onLeadershipChange(leading -> fleet.nodeLeadershipChanged(leading));
+  }
+
+  /**
+   * Starts the policy source of this worker.
+   *
+   * @param fleet decides which node leader publishes; {@link FleetLeadership#nodeOnly()} when the
+   *     backbone has no lease primitive (then every node publishes, as upstream)
+   */
+  public static PolicyService start(PolicyRepoSettings settings, UpdatePublisher publisher, Hub hub,
+      FleetLeadership fleet) throws IOException {
+    PolicyService service = new PolicyService(settings, publisher, hub, fleet);
+    hub.registry().subscribe(service.webhookListener, List.of(WebhookVerifier.WEBHOOK_TOPIC));
+    service.watcher.start();
+    service.nodeElection.start();
+    log.info("policy source {} (branch {}): watching", settings.redactedRepoUrl(), settings.mainBranch());
+    return service;
+  }
+
+  /** {@code GET /policy?path=…&base_hash=…}; the caller has authenticated the request. */
+  public void policy(RoutingContext ctx) {
+    List<String> paths = ctx.queryParam("path");
+    String baseHash = ctx.queryParams().get("base_hash");
+    ctx.vertx().executeBlocking(() -> bundles.build(paths, baseHash).toJsonText(), false).onComplete(ar -> {
+      if (ar.succeeded()) {
+        respond(ctx, 200, ar.result());
+      } else if (ar.cause() instanceof PolicyException e) {
+        ObjectNode body = Json.object().put("detail", e.detail());
+        respond(ctx, e.httpStatus(), PythonJson.write(body));
+      } else {
+        log.error("GET /policy failed", ar.cause());
+        respond(ctx, 500, "{\"detail\": \"internal error while building the policy bundle\"}");
+      }
+    });
+  }
+
+  /** {@code POST /webhook}: verified here, acted on by the node leaders (through the hub topic). */
+  public void webhook(RoutingContext ctx) {
+    byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+    WebhookVerifier.WebhookResult result = verifier.handle(ctx.request()::getHeader, body);
+    if (result.publishWebhookTopic()) {
+      publisher.publish(List.of(WebhookVerifier.WEBHOOK_TOPIC), "null", null);
+    }
+    respond(ctx, result.status(), result.bodyJson());
+  }
+
+  public boolean isNodeLeader() {
+    return nodeElection.isLeader();
+  }
+
+  public boolean isFleetLeader() {
+    return fleet.isLeader();
+  }
+
+  private static void respond(RoutingContext ctx, int status, String body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
+  }
+
+  @Override
+  public void close() {
+    hub.registry().removeAll(webhookListener);
+    watcher.close();
+    nodeElection.close();
+    fleet.close();
+    repository.close();
+  }
+
+  /** Hears the {@code webhook} topic (from this worker or any peer) and asks the watcher to fetch. */
+  private final class WebhookListener implements Subscriber {
+    private final String id = "policy-webhook-" + Ids.uuidHex();
+
+    @Override
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public void send(Subscription subscription, NotifyFrames.Prepared update) {
+      if (watcher.trigger()) {
+        log.info("webhook: fetching the policy repository");
+      }
+    }
+
+    @Override
+    public void closeForResync() {
+      // not a client: nothing to re-fetch
+    }
+  }
+}
