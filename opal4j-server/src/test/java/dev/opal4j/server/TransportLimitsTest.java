@@ -46,6 +46,23 @@ class TransportLimitsTest {
   }
 
   @Test
+  void subscriptionLimitsAnswerFalseAndConnectionLimitAnswers503() throws Exception {
+    try (RunningServer server = RunningServer.start(Map.of("OPAL_WS_MAX_TOPICS_PER_SUBSCRIBE", "2",
+        "OPAL_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", "3", "OPAL_WS_MAX_CONNECTIONS", "2"))) {
+      try (RpcTestClient c = RpcTestClient.connect(server.ws(), null);
+          RpcTestClient second = RpcTestClient.connect(server.ws(), null)) {
+        assertThat(c.request("subscribe", "{\"topics\": [\"a\", \"b\", \"c\"]}").at("/response/result").asBoolean())
+            .isFalse();
+        assertThat(c.request("subscribe", "{\"topics\": [\"a\", \"b\"]}").at("/response/result").asBoolean()).isTrue();
+        assertThat(c.request("subscribe", "{\"topics\": [\"c\"]}").at("/response/result").asBoolean()).isTrue();
+        assertThat(c.request("subscribe", "{\"topics\": [\"d\"]}").at("/response/result").asBoolean()).isFalse();
+        assertThatThrownBy(() -> RpcTestClient.connect(server.ws(), null)).hasMessageContaining("503");
+        assertThat(second.request("_ping_", "{}").at("/response/result").asText()).isEqualTo("pong");
+      }
+    }
+  }
+
+  @Test
   void anAddressThatKeepsFailingAuthIsThrottledWith429() throws Exception {
     TestKeys keys = TestKeys.generate();
     Map<String, String> env = new HashMap<>(keys.serverEnv("m"));
