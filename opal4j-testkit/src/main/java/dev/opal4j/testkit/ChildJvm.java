@@ -72,6 +72,7 @@ public final class ChildJvm {
       command.addAll(args);
       Process process =
           new ProcessBuilder(command)
+              .directory(log.getParent().toFile()) // relative paths a server defaults to stay in its temp dir
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -116,19 +117,27 @@ public final class ChildJvm {
    * exits or the time runs out.
    */
   public void awaitLogLine(String line, Duration timeout) {
+    awaitReady(() -> logContains(line), "log '" + line + "'", timeout);
+  }
+
+  /**
+   * Waits until {@code ready} holds (polled every 100 ms); fails early, showing the log's end, if
+   * the process exits or the time runs out.
+   */
+  public void awaitReady(java.util.function.BooleanSupplier ready, String what, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
-      if (logContains(line)) {
+      if (ready.getAsBoolean()) {
         return;
       }
       if (!process.isAlive()) {
         throw new IllegalStateException(
             "process " + process.pid() + " exited with " + process.exitValue()
-                + " before logging '" + line + "'" + tail());
+                + " before it could " + what + tail());
       }
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "process " + process.pid() + " did not log '" + line + "' within " + timeout + tail());
+            "process " + process.pid() + " did not " + what + " within " + timeout + tail());
       }
       try {
         Thread.sleep(100);
