@@ -112,7 +112,12 @@ final class FrameScanner {
 
   /** The integer value of the first member with the given quoted key, or {@code missing}. */
   static long longValue(byte[] b, int len, byte[] quotedKey, long missing) {
-    int k = indexOf(b, 0, len, quotedKey);
+    return longValue(b, len, 0, quotedKey, missing);
+  }
+
+  /** As {@link #longValue(byte[], int, byte[], long)}, looking from {@code from} on. */
+  static long longValue(byte[] b, int len, int from, byte[] quotedKey, long missing) {
+    int k = indexOf(b, from, len, quotedKey);
     if (k < 0) {
       return missing;
     }

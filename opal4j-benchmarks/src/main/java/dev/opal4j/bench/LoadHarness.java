@@ -181,6 +181,9 @@ public final class LoadHarness implements Callable<Integer> {
         }
       }
     }
+    if (pub.equals("none")) {
+      r = 0;
+    }
     int n = subscribers != null ? subscribers : sc.subscribers;
     if (n < 0) {
       problems.add("--subscribers must be >= 0");

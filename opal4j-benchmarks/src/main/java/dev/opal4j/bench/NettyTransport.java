@@ -62,6 +62,7 @@ final class NettyTransport implements AutoCloseable {
         .handshakeTimeoutMillis(handshakeTimeoutMillis)
         .handleCloseFrames(false) // the app handler records the close code
         .dropPongFrames(true)
+        .withUTF8Validator(false) // a byte-by-byte pass over every frame; the harness reads bytes, not text
         .build();
   }
 

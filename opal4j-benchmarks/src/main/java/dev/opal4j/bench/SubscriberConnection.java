@@ -93,9 +93,11 @@ final class SubscriberConnection extends ChannelInboundHandlerAdapter {
     ctx.write(new TextWebSocketFrame(reply));
     flushPending = true;
     RunStats stats = fleet.stats();
-    long run = FrameScanner.longValue(b, len, BenchPayload.RUN_NEEDLE, -1);
-    long seq = FrameScanner.longValue(b, len, BenchPayload.SEQ_NEEDLE, -1);
-    long ts = FrameScanner.longValue(b, len, BenchPayload.TS_NEEDLE, -1);
+    // the payload writes run, seq, ts in that order: each search starts where the run marker is
+    int at = Math.max(0, FrameScanner.indexOf(b, 0, len, BenchPayload.RUN_NEEDLE));
+    long run = FrameScanner.longValue(b, len, at, BenchPayload.RUN_NEEDLE, -1);
+    long seq = FrameScanner.longValue(b, len, at, BenchPayload.SEQ_NEEDLE, -1);
+    long ts = FrameScanner.longValue(b, len, at, BenchPayload.TS_NEEDLE, -1);
     if (run != fleet.runId() || seq < 1 || ts < 0) {
       stats.foreignNotifies.increment();
       return;
