@@ -193,7 +193,8 @@ final class HarnessRun {
         r.windowSeconds = (windowEnd.nanos() - windowStart.nanos()) / 1e9;
       }
       double wall = windowEnd.nanos() - windowStart.nanos();
-      if (!pids.isEmpty()) {
+      if (!pids.isEmpty() && windowEnd.serverCpu() >= windowStart.serverCpu()) {
+        // a server process that died in the window makes the sum shrink: then CPU stays unmeasured
         r.serverCpuCores = (windowEnd.serverCpu() - windowStart.serverCpu()) / wall;
       }
       r.generatorCpuCores = (windowEnd.generatorCpu() - windowStart.generatorCpu()) / wall;
@@ -210,7 +211,7 @@ final class HarnessRun {
       r.closes = snapshotCounts(stats.closes);
       if (loop != null) {
         tallyLosses(r, fleet, stats, loop);
-        if (!hookTimes.isEmpty()) {
+        if (!s.hooks().isEmpty()) {
           convergence(r, fleet, stats, hookTimes);
         }
       }
@@ -262,11 +263,21 @@ final class HarnessRun {
   }
 
   /**
-   * After the last hook: the first update sent after it such that it and every later update
-   * reached every subscriber that ever subscribed; "all current" is when its last copy arrived.
+   * After the last hook has returned (a restore hook should return once the backbone is back): the
+   * first update sent after that such that it and every later update reached every subscriber that
+   * ever subscribed; "all current" is when its last copy arrived.
    */
   private void convergence(Results r, SubscriberFleet fleet, RunStats stats, List<long[]> hookTimes) {
-    long lastHook = hookTimes.get(hookTimes.size() - 1)[0];
+    long[] lastTimes;
+    synchronized (hookTimes) {
+      lastTimes = hookTimes.size() < s.hooks().size() ? null : hookTimes.get(hookTimes.size() - 1);
+    }
+    if (lastTimes == null || lastTimes[1] == 0) {
+      r.convergence = "NOT measured: the last hook had not finished when publishing ended (make it return once the"
+          + " backbone is back, and leave time after it)";
+      return;
+    }
+    long lastHook = lastTimes[1];
     long last = stats.nextSeq.get() - 1;
     int everyone = fleet.everSubscribed();
     long suffixStart = last + 1;
@@ -313,9 +324,14 @@ final class HarnessRun {
           java.util.concurrent.locks.LockSupport.parkNanos(wait);
         }
         long at = System.nanoTime();
-        Map<String, Object> record = new LinkedHashMap<>();
+        Map<String, Object> record = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
         record.put("at_s", Math.round((at - start) / 1e6) / 1000.0);
         record.put("command", hook.command());
+        long[] time = {at, 0}; // start, end (0 while running)
+        synchronized (times) {
+          times.add(time);
+          r.hooks.add(record);
+        }
         try {
           progress("hook: " + hook.command());
           Process p = new ProcessBuilder("bash", "-c", "(" + hook.command() + ") 1>&2")
@@ -323,17 +339,19 @@ final class HarnessRun {
           synchronized (processes) {
             processes.add(p);
           }
-          boolean done = p.waitFor(30, TimeUnit.SECONDS);
-          record.put("exit", done ? p.exitValue() : "still running after 30 s");
+          boolean done = p.waitFor(60, TimeUnit.SECONDS);
+          long end = System.nanoTime();
+          synchronized (times) {
+            time[1] = end;
+          }
+          record.put("took_s", Math.round((end - at) / 1e6) / 1000.0);
+          record.put("exit", done ? p.exitValue() : "still running after 60 s");
+          progress("hook done (" + record.get("exit") + "): " + hook.command());
         } catch (IOException e) {
           record.put("exit", "could not start: " + e.getMessage());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;
-        }
-        synchronized (times) {
-          times.add(new long[] {at});
-          r.hooks.add(record);
         }
       }
     }, "bench-hooks");
