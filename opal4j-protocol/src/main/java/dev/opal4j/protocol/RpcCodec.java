@@ -20,6 +20,10 @@ public final class RpcCodec {
    *     which member is wrong)
    */
   public static RpcMessage decode(String text) throws ProtocolException {
+    if (isPlainNotifyAck(text)) {
+      return new RpcMessage.Response(NONE_RESULT, "str",
+          text.substring(ACK_PREFIX.length(), text.length() - ACK_SUFFIX.length()));
+    }
     JsonNode root;
     try {
       root = Json.parse(text);
@@ -41,6 +45,32 @@ public final class RpcCodec {
     }
     throw new ProtocolException(
         CloseCodes.POLICY_VIOLATION, "frame has neither a 'request' nor a 'response' object");
+  }
+
+  private static final String ACK_PREFIX =
+      "{\"request\": null, \"response\": {\"result\": \"None\", \"result_type\": \"str\", \"call_id\": \"";
+  private static final String ACK_SUFFIX = "\"}}";
+  private static final JsonNode NONE_RESULT = com.fasterxml.jackson.databind.node.TextNode.valueOf("None");
+
+  /**
+   * Whether a frame is, to the byte, the Python client's answer to a notify (the frame a server
+   * receives once per delivery). Such a frame is valid JSON by construction, so it skips the tree
+   * parser — the profile of a 10k-subscriber fan-out showed that parsing these answers cost more
+   * than writing the notifications. Any other spelling takes the full parser.
+   */
+  static boolean isPlainNotifyAck(String text) {
+    int idEnd = text.length() - ACK_SUFFIX.length();
+    if (idEnd <= ACK_PREFIX.length() || !text.startsWith(ACK_PREFIX) || !text.endsWith(ACK_SUFFIX)) {
+      return false;
+    }
+    for (int i = ACK_PREFIX.length(); i < idEnd; i++) {
+      char c = text.charAt(i);
+      boolean idChar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+      if (!idChar) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static RpcMessage.Request decodeRequest(JsonNode request) throws ProtocolException {

@@ -73,4 +73,27 @@ class RpcCodecTest {
     assertThat(RpcCodec.request("_ping_", Json.object(), "id1"))
         .isEqualTo("{\"request\": {\"method\": \"_ping_\", \"arguments\": {}, \"call_id\": \"id1\"}, \"response\": null}");
   }
+
+  @Test
+  void thePythonClientsNotifyAnswerTakesTheFastPathAndDecodesLikeTheParserWould() throws Exception {
+    String ack = "{\"request\": null, \"response\": {\"result\": \"None\", \"result_type\": \"str\","
+        + " \"call_id\": \"0123456789abcdef0123456789abcdef\"}}";
+    org.assertj.core.api.Assertions.assertThat(RpcCodec.isPlainNotifyAck(ack)).isTrue();
+    RpcMessage.Response fast = (RpcMessage.Response) RpcCodec.decode(ack);
+    org.assertj.core.api.Assertions.assertThat(fast.callId()).isEqualTo("0123456789abcdef0123456789abcdef");
+    org.assertj.core.api.Assertions.assertThat(fast.result().asText()).isEqualTo("None");
+    org.assertj.core.api.Assertions.assertThat(fast.resultType()).isEqualTo("str");
+  }
+
+  @Test
+  void anythingThatOnlyLooksLikeTheNotifyAnswerIsParsedInFull() {
+    String broken = "{\"request\": null, \"response\": {\"result\": \"None\", \"result_type\": \"str\","
+        + " \"call_id\": \"abc\"}}}";
+    String quoteInId = "{\"request\": null, \"response\": {\"result\": \"None\", \"result_type\": \"str\","
+        + " \"call_id\": \"a\"b\"}}";
+    org.assertj.core.api.Assertions.assertThat(RpcCodec.isPlainNotifyAck(broken)).isFalse();
+    org.assertj.core.api.Assertions.assertThat(RpcCodec.isPlainNotifyAck(quoteInId)).isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RpcCodec.decode(quoteInId))
+        .isInstanceOf(ProtocolException.class);
+  }
 }

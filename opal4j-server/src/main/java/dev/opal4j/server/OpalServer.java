@@ -135,7 +135,8 @@ public final class OpalServer implements AutoCloseable {
     RestRoutes routes = new RestRoutes(config, auth, publisher, backbone == null ? null : backbone::status,
         metrics::scrape, policy);
 
-    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    int instances = config.limits().eventLoops();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(instances));
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
@@ -149,7 +150,6 @@ public final class OpalServer implements AutoCloseable {
       options.setSsl(true).setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
           .setCertPath(config.tls().certFile()).setKeyPath(config.tls().keyFile()));
     }
-    int instances = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
     int[] boundPort = {config.port()};
     try {
       vertx.deployVerticle(() -> new VerticleBase() {

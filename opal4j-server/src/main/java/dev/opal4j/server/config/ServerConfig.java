@@ -48,6 +48,7 @@ public record ServerConfig(
       int maxSubscriptionsPerConnection,
       int maxConnections,
       int maxHandshakesPerSecond,
+      int eventLoops,
       int authFailuresPerAddress,
       Duration authFailureWindow) {}
 
@@ -127,6 +128,7 @@ public record ServerConfig(
         r.integer("OPAL_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION", 10_000, 1, Integer.MAX_VALUE),
         r.integer("OPAL_WS_MAX_CONNECTIONS", 200_000, 1, Integer.MAX_VALUE),
         r.integer("OPAL_WS_MAX_HANDSHAKES_PER_SECOND", 2_000, 1, Integer.MAX_VALUE),
+        r.integer("OPAL_SERVER_EVENT_LOOPS", io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, 1, 1024),
         r.integer("OPAL_WS_AUTH_FAILURES_PER_ADDRESS", 20, 1, Integer.MAX_VALUE),
         r.seconds("OPAL_WS_AUTH_FAILURE_WINDOW_SECONDS", 10, 0.1));
 
