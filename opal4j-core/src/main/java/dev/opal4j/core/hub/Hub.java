@@ -81,12 +81,33 @@ public final class Hub {
   }
 
   private void deliverTo(Collection<Subscription> subs, NotifyFrames.Prepared update, String skipId) {
+    java.util.Map<DeliveryLane, java.util.List<Subscription>> byLane = null;
+    long count = 0;
     for (Subscription s : subs) {
       if (skipId != null && skipId.equals(s.subscriber().id())) {
         continue;
       }
-      deliveries.incrementAndGet();
-      s.subscriber().send(s, update);
+      count++;
+      DeliveryLane lane = s.subscriber().lane();
+      if (lane == null || lane.isCurrent()) {
+        s.subscriber().send(s, update);
+      } else {
+        if (byLane == null) {
+          byLane = new java.util.HashMap<>();
+        }
+        byLane.computeIfAbsent(lane, l -> new java.util.ArrayList<>()).add(s);
+      }
+    }
+    deliveries.addAndGet(count);
+    if (byLane != null) {
+      for (java.util.Map.Entry<DeliveryLane, java.util.List<Subscription>> e : byLane.entrySet()) {
+        java.util.List<Subscription> batch = e.getValue();
+        e.getKey().execute(() -> {
+          for (Subscription s : batch) {
+            s.subscriber().send(s, update);
+          }
+        });
+      }
     }
   }
 

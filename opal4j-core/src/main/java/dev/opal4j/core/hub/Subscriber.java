@@ -16,4 +16,9 @@ public interface Subscriber {
 
   /** Closes the channel with 1012 so the client reconnects and re-fetches its full state. */
   void closeForResync();
+
+  /** The thread deliveries to this subscriber should run on, or null for the caller's thread. */
+  default DeliveryLane lane() {
+    return null;
+  }
 }

@@ -82,6 +82,7 @@ public final class WebSocketEndpoint {
   private void start(ServerWebSocket ws, PeerClaims claims) {
     WebSocketSession session = new WebSocketSession(ws, claims, limits.outboundQueueBytes(),
         limits.maxNotifyBytes(), metrics);
+    session.bindToCurrentEventLoop();
     sessions.add(session);
     hub.register(session);
     ws.textMessageHandler(text -> dispatcher.onText(session, text));

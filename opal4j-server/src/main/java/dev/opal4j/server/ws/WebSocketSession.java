@@ -35,6 +35,7 @@ public final class WebSocketSession implements Subscriber {
   private final int maxNotifyBytes;
   private final SessionMetrics metrics;
   private final AtomicLong pendingBytes = new AtomicLong();
+  private volatile dev.opal4j.core.hub.DeliveryLane lane;
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile long lastPongNanos = System.nanoTime();
   private volatile long pingSentNanos;
@@ -52,6 +53,16 @@ public final class WebSocketSession implements Subscriber {
   @Override
   public String id() {
     return id;
+  }
+
+  /** Binds deliveries to the event loop that owns this socket (call on that loop). */
+  void bindToCurrentEventLoop() {
+    lane = ContextLane.current();
+  }
+
+  @Override
+  public dev.opal4j.core.hub.DeliveryLane lane() {
+    return lane;
   }
 
   public PeerClaims claims() {
