@@ -52,6 +52,11 @@ public abstract class LeaderElectorContract {
     return Duration.ofSeconds(10);
   }
 
+  /** How long a leader may take to notice that its connection went silent (no FIN, no RST). */
+  protected Duration silentLossDetection() {
+    return Duration.ofSeconds(15);
+  }
+
   /** How long a cleanly closed leader's successor may take. */
   protected Duration cleanTakeover() {
     return Duration.ofSeconds(5);
@@ -131,6 +136,27 @@ public abstract class LeaderElectorContract {
 
     proxy.resume();
     // The old leader reconnects as a follower.
+    await().during(STEADY).atMost(STEADY.multipliedBy(3)).until(() -> leaders(electors).equals(List.of(next)));
+  }
+
+  @Test
+  void aLeaderWhoseConnectionGoesSilentStepsDownAndAnotherTakesOver() {
+    String election = uniqueElection();
+    TcpChaosProxy proxy = TcpChaosProxy.to(backbone().uri().getPort());
+    proxies.add(proxy);
+    Elector proxied = started(election, through(proxy));
+    await().atMost(cleanTakeover().plus(takeover())).until(proxied.elector::isLeader);
+    List<Elector> electors = List.of(proxied, started(election), started(election));
+
+    // No FIN, no RST: only the elector's own checks can notice.
+    proxy.pause();
+
+    await().atMost(silentLossDetection()).until(() -> !proxied.elector.isLeader());
+    assertThat(proxied.events).containsExactly(true, false);
+    // The server may hold the old lease until it notices the dead peer itself; closing the proxy
+    // lets it see the close (a partition that ends with the leader gone for good).
+    proxy.close();
+    Elector next = awaitSingleLeader(others(electors, proxied), takeover());
     await().during(STEADY).atMost(STEADY.multipliedBy(3)).until(() -> leaders(electors).equals(List.of(next)));
   }
 

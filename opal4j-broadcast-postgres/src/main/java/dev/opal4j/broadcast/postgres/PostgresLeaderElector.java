@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * race, a new holder waits {@code takeoverGrace} (watching its own connection) before it calls
  * itself leader. The remaining assumption is that the old leader notices a dead connection within
  * that grace whenever the server has already noticed it; a silently partitioned leader is noticed
- * by its liveness check (within {@code livenessInterval} + {@code socketTimeout}) long before the
- * server's TCP keepalive (by default hours) ends its session.
+ * by its liveness check (within {@code livenessInterval} + {@code socketTimeout}, 7 s by default)
+ * before the server's TCP keepalive ends its session: the elector sets that keepalive for its own
+ * session to idle 10 s, then 3 probes 5 s apart (at least 25 s), which is also how long a
+ * partitioned leader can keep the fleet leaderless.
  *
  * <p>Thread-safe; one platform thread per elector does all I/O.
  */
@@ -53,6 +55,9 @@ final class PostgresLeaderElector implements LeaderElector {
   /** How long one blocking read waits, so that the thread sees {@link #close()} quickly. */
   private static final int POLL_MILLIS = 200;
   private static final int DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
+  private static final int SERVER_KEEPALIVE_IDLE = 10;
+  private static final int SERVER_KEEPALIVE_INTERVAL = 5;
+  private static final int SERVER_KEEPALIVE_COUNT = 3;
 
   private final PgConnectionSpec spec;
   private final long key;
@@ -114,9 +119,13 @@ final class PostgresLeaderElector implements LeaderElector {
   public void close() {
     Thread running;
     synchronized (lifecycle) {
+      boolean wasLeader = state.isLeader();
       // Listeners hear false here, before the lock is released below.
       if (!state.close()) {
         return;
+      }
+      if (wasLeader) {
+        log.info("gave up the leadership of {}", description);
       }
       running = thread;
     }
@@ -177,6 +186,17 @@ final class PostgresLeaderElector implements LeaderElector {
       throw new SQLException("pgjdbc does not accept the URL " + spec.jdbcUrl());
     }
     c.setAutoCommit(true);
+    try (Statement statement = c.createStatement()) {
+      // Server-side keepalive for this session only, so that the server ends the session of a
+      // partitioned leader (and frees the lock) in about idle + interval * count seconds instead
+      // of the OS default of hours. It must stay well above the client's own detection time.
+      statement.execute(
+          "SET tcp_keepalives_idle = " + SERVER_KEEPALIVE_IDLE + "; SET tcp_keepalives_interval = "
+              + SERVER_KEEPALIVE_INTERVAL + "; SET tcp_keepalives_count = " + SERVER_KEEPALIVE_COUNT);
+    } catch (SQLException e) {
+      close(c);
+      throw e;
+    }
     if (state.isClosed()) {
       close(c);
       throw new SQLException("closed while connecting");
