@@ -89,6 +89,7 @@ final class RedisLeaderElector implements LeaderElector {
   private final Set<String> orphans = new LinkedHashSet<>(); // our old tokens that may still be in Redis
   private ScheduledFuture<?> nextTick;
   private ScheduledFuture<?> expiry;
+  private CompletableFuture<?> connecting = CompletableFuture.completedFuture(null);
 
   RedisLeaderElector(RedisURI redisUri, String redactedUri, String channel, String electionName, Duration ttl) {
     this.ttlMillis = ttl.toMillis();
@@ -229,16 +230,17 @@ final class RedisLeaderElector implements LeaderElector {
 
   private void connect() {
     busy = true;
-    CompletionStage<StatefulRedisConnection<String, String>> connecting;
+    CompletableFuture<StatefulRedisConnection<String, String>> attempt;
     try {
-      connecting = client.connectAsync(StringCodec.UTF8, redisUri);
+      attempt = client.connectAsync(StringCodec.UTF8, redisUri).toCompletableFuture();
     } catch (RuntimeException e) {
       busy = false;
       log.debug("cannot connect for {}: {}", description, e.toString());
       scheduleTick(retryMillis);
       return;
     }
-    connecting.whenComplete(
+    connecting = attempt;
+    attempt.whenComplete(
         (c, error) ->
             onScheduler(
                 () -> {
@@ -452,7 +454,8 @@ final class RedisLeaderElector implements LeaderElector {
     orphans.add(token);
     StatefulRedisConnection<String, String> c = connection;
     if (c == null || !c.isOpen() || orphans.isEmpty()) {
-      released.complete(null);
+      // Let a connect in flight finish (it closes itself) before the client shuts down under it.
+      connecting.whenComplete((ok, error) -> released.complete(null));
       return;
     }
     List<CompletableFuture<Long>> pending = new ArrayList<>();
