@@ -356,7 +356,7 @@ final class RedisLeaderElector implements LeaderElector {
     if (expiry != null) {
       expiry.cancel(false);
     }
-    expiry = scheduler.schedule(this::expire, left, TimeUnit.NANOSECONDS);
+    expiry = scheduler.schedule(guarded(this::expire), left, TimeUnit.NANOSECONDS);
     return true;
   }
 
@@ -474,7 +474,7 @@ final class RedisLeaderElector implements LeaderElector {
       nextTick.cancel(false);
     }
     try {
-      nextTick = scheduler.schedule(this::tick, delayMillis, TimeUnit.MILLISECONDS);
+      nextTick = scheduler.schedule(guarded(this::tick), delayMillis, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // shutting down
     }
@@ -484,17 +484,26 @@ final class RedisLeaderElector implements LeaderElector {
 
   private void onScheduler(Runnable task) {
     try {
-      scheduler.execute(
-          () -> {
-            try {
-              task.run();
-            } catch (RuntimeException e) {
-              log.error("leader election step failed for {}", description, e);
-            }
-          });
+      scheduler.execute(guarded(task));
     } catch (RejectedExecutionException e) {
       // closed
     }
+  }
+
+  // A bug in one step must not stop the election: log it and try again later as a follower.
+  private Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        log.error("leader election step failed for {}", description, e);
+        if (connection != null) {
+          dropConnection(connection);
+        }
+        endTenure("internal error: " + e);
+        scheduleTick(retryMillis);
+      }
+    };
   }
 
   private void shutdownClient() {
