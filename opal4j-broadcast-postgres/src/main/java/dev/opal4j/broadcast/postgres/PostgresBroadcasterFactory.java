@@ -5,8 +5,10 @@ import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.LeaderElector;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -46,5 +48,23 @@ public final class PostgresBroadcasterFactory implements BroadcasterFactory {
     validate(settings);
     return new PostgresBroadcaster(
         LibpqUri.toJdbc(settings.uri()), settings.channel(), settings.redactedUri(), listener, LIVENESS_INTERVAL);
+  }
+
+  /**
+   * A session-level advisory lock held on a connection of the elector's own; see {@link
+   * PostgresLeaderElector}. Advisory locks are per database, so every process must use the same
+   * database in its URI.
+   */
+  @Override
+  public Optional<LeaderElector> leaderElector(BroadcastSettings settings, String electionName)
+      throws BroadcastConfigurationException {
+    validate(settings);
+    return Optional.of(
+        new PostgresLeaderElector(
+            LibpqUri.toJdbc(settings.uri()),
+            settings.redactedUri(),
+            settings.channel(),
+            electionName,
+            PostgresLeaderElector.Timings.DEFAULT));
   }
 }

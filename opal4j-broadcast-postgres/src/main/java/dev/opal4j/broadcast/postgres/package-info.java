@@ -7,5 +7,10 @@
  * publishes with {@code SELECT pg_notify(channel, payload)} from one publisher thread, which keeps
  * publish order. Payloads must be shorter than 8000 bytes (a PostgreSQL limit). Postgres keeps no
  * history: messages sent while a broadcaster is disconnected are never delivered to it.
+ *
+ * <p>Leader election ({@link dev.opal4j.broadcast.postgres.PostgresLeaderElector}): a
+ * session-level advisory lock on a third connection per elector. It needs a real session: not
+ * through a pooler in transaction or statement mode (PgBouncer), where session locks leak
+ * between clients.
  */
 package dev.opal4j.broadcast.postgres;

@@ -5,7 +5,10 @@ import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.LeaderElector;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,6 +18,10 @@ import java.util.Set;
 public final class RedisBroadcasterFactory implements BroadcasterFactory {
   /** How often the subscriber connection PINGs to prove the server still answers. */
   static final Duration HEALTH_INTERVAL = Duration.ofSeconds(5);
+  /** The leader lease's time to live unless {@code OPAL_LEADER_LEASE_SECONDS} says otherwise. */
+  static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
+  static final Duration MIN_LEASE = Duration.ofMillis(300);
+  static final String LEASE_VARIABLE = "OPAL_LEADER_LEASE_SECONDS";
 
   @Override
   public Set<String> schemes() {
@@ -35,5 +42,38 @@ public final class RedisBroadcasterFactory implements BroadcasterFactory {
     validate(settings);
     return new RedisBroadcaster(
         RedisUris.parse(settings.uri()), settings.channel(), settings.redactedUri(), listener, HEALTH_INTERVAL);
+  }
+
+  /**
+   * A lease key renewed with compare-and-set; see {@link RedisLeaderElector} for the timings and
+   * the clock assumption. The lease's time to live is {@code OPAL_LEADER_LEASE_SECONDS} (decimal,
+   * default 10): how long a crashed leader can keep the fleet leaderless.
+   */
+  @Override
+  public Optional<LeaderElector> leaderElector(BroadcastSettings settings, String electionName)
+      throws BroadcastConfigurationException {
+    validate(settings);
+    return Optional.of(
+        new RedisLeaderElector(
+            RedisUris.parse(settings.uri()), settings.redactedUri(), settings.channel(), electionName, lease(settings)));
+  }
+
+  static Duration lease(BroadcastSettings settings) throws BroadcastConfigurationException {
+    String text = settings.env(LEASE_VARIABLE, null);
+    if (text == null) {
+      return DEFAULT_LEASE;
+    }
+    Duration lease;
+    try {
+      lease = Duration.ofMillis(new BigDecimal(text.trim()).movePointRight(3).longValueExact());
+    } catch (ArithmeticException | NumberFormatException e) {
+      lease = null;
+    }
+    if (lease == null || lease.compareTo(MIN_LEASE) < 0) {
+      throw new BroadcastConfigurationException(
+          LEASE_VARIABLE + "='" + text + "' is invalid; expected a number of seconds of at least "
+              + MIN_LEASE.toMillis() / 1000.0 + " (with at most millisecond precision), e.g. 10");
+    }
+    return lease;
   }
 }

@@ -7,5 +7,9 @@
  * and the opal4j supervisor builds a new broadcaster, so that it knows about the gap and can
  * replay and resync. Redis pub/sub keeps no history. Pub/sub channels are not scoped by database
  * number, so the database in the URI does not isolate backbones.
+ *
+ * <p>Leader election ({@link dev.opal4j.broadcast.redis.RedisLeaderElector}): a lease key in the
+ * URI's database, {@code SET NX PX} with compare-and-set renewal; its time to live is {@code
+ * OPAL_LEADER_LEASE_SECONDS} (default 10). The class documents the clock assumption.
  */
 package dev.opal4j.broadcast.redis;

@@ -1,5 +1,6 @@
 package dev.opal4j.broadcast.spi;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -22,4 +23,17 @@ public interface BroadcasterFactory {
   /** A new, unconnected broadcaster. Does no I/O. */
   Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
       throws BroadcastConfigurationException;
+
+  /**
+   * The backbone's own primitive for a fleet-wide lease, when it has one: an unstarted {@link
+   * LeaderElector} among every process whose settings name the same backbone and channel and that
+   * asks for the same {@code electionName}. Does no I/O. Empty when this backbone offers no such
+   * primitive; the caller then falls back to a per-node election (upstream OPAL's lock file).
+   *
+   * @throws BroadcastConfigurationException when the settings can never work
+   */
+  default Optional<LeaderElector> leaderElector(BroadcastSettings settings, String electionName)
+      throws BroadcastConfigurationException {
+    return Optional.empty();
+  }
 }

@@ -6,6 +6,12 @@
  * one connection attempt: it connects and subscribes in {@code connect()}, pushes what it hears to
  * its {@link dev.opal4j.broadcast.spi.BroadcastListener}, and reports the loss of its subscription
  * once. Reconnecting, buffering and replay are not the backend's job: the core's supervisor makes a
- * fresh broadcaster for every attempt. This module depends on the JDK only.
+ * fresh broadcaster for every attempt.
+ *
+ * <p>A backbone that has a primitive for a fleet-wide lease also offers a {@link
+ * dev.opal4j.broadcast.spi.LeaderElector} ({@code BroadcasterFactory.leaderElector}), so that one
+ * worker of the whole fleet runs the leader's duties; {@link
+ * dev.opal4j.broadcast.spi.LeadershipState} is the listener bookkeeping electors share. This
+ * module depends on the JDK only.
  */
 package dev.opal4j.broadcast.spi;
