@@ -97,6 +97,7 @@ public final class OpalServer implements AutoCloseable {
     ResyncCoordinator resync = new ResyncCoordinator(hub::sessions, loop, config.resilience().settle(),
         () -> ThreadLocalRandom.current().nextDouble());
     BackboneSupervisor backbone = null;
+    dev.opal4j.server.policy.FleetLeadership fleet = dev.opal4j.server.policy.FleetLeadership.nodeOnly();
     if (config.broadcastUri() != null) {
       BroadcastSettings settings = new BroadcastSettings(config.broadcastUri(), config.broadcastChannel(),
           Ids.secureUuidHex(), env);
@@ -107,6 +108,8 @@ public final class OpalServer implements AutoCloseable {
         loop.shutdownNow();
         throw new StartupException(e.getMessage());
       }
+      fleet = dev.opal4j.server.policy.FleetLeadership.withLeases(
+          () -> dev.opal4j.server.policy.BackboneLease.start(factory, settings, "policy-watcher"));
       backbone = new BackboneSupervisor(factory, settings, config.resilience(), hub, resync, onFatal, loop,
           new Backoff(config.resilience().backoffMin(), config.resilience().backoffMax(),
               () -> ThreadLocalRandom.current().nextDouble()), Clock.systemUTC());
@@ -125,8 +128,7 @@ public final class OpalServer implements AutoCloseable {
     dev.opal4j.server.policy.PolicyService policy = null;
     if (config.policy().enabled()) {
       try {
-        policy = dev.opal4j.server.policy.PolicyService.start(config.policy(), publisher, hub,
-            dev.opal4j.server.policy.FleetLeadership.nodeOnly());
+        policy = dev.opal4j.server.policy.PolicyService.start(config.policy(), publisher, hub, fleet);
       } catch (java.io.IOException e) {
         loop.shutdownNow();
         throw new StartupException("cannot start the policy source: " + e.getMessage());

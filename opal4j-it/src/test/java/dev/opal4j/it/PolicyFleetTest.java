@@ -1,0 +1,123 @@
+package dev.opal4j.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.opal4j.testkit.RedisServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One policy leader per fleet: 2 nodes × 2 workers share a Redis backbone and a git repository; a
+ * commit reaches every client as {@code policy:} notifications exactly once (upstream: once per
+ * node), and after the leader's process is killed another worker takes over and the next commit is
+ * again published once.
+ */
+class PolicyFleetTest {
+  private static final Pattern LEADER = Pattern.compile("this worker \\(pid (\\d+)\\) now leads the fleet's policy-watcher");
+
+  private static String commit(Git work, String content, String message) throws Exception {
+    Path file = work.getRepository().getWorkTree().toPath().resolve("rbac/policy.rego");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content);
+    work.add().addFilepattern("rbac/policy.rego").call();
+    String sha = work.commit().setMessage(message).setAuthor("t", "t@example.com").setCommitter("t", "t@example.com")
+        .call().getName();
+    work.push().call();
+    return sha;
+  }
+
+  private static long notificationsFor(FleetClient c, String sha) {
+    return c.notifications.stream()
+        .filter(n -> n.at("/subscription/topic").asText().equals("policy:."))
+        .filter(n -> n.at("/data/new_policy_hash").asText().equals(sha))
+        .count();
+  }
+
+  private static List<Long> leaders(List<OpalServerProcess> nodes) {
+    List<Long> pids = new ArrayList<>();
+    for (OpalServerProcess node : nodes) {
+      Matcher m = LEADER.matcher(node.logText());
+      while (m.find()) {
+        pids.add(Long.parseLong(m.group(1)));
+      }
+    }
+    return pids;
+  }
+
+  @Test
+  void aCommitIsPublishedOncePerFleetAndAgainAfterTheLeaderDies(@TempDir Path dir) throws Exception {
+    Path bare = dir.resolve("origin.git");
+    Git.init().setBare(true).setInitialBranch("master").setDirectory(bare.toFile()).call().close();
+    List<OpalServerProcess> nodes = new ArrayList<>();
+    List<FleetClient> clients = new ArrayList<>();
+    try (RedisServer redis = RedisServer.launch();
+        Git work = Git.cloneRepository().setURI(bare.toUri().toString()).setDirectory(dir.resolve("work").toFile()).call()) {
+      commit(work, "package app.rbac\n\ndefault allow := false\n", "initial");
+      for (String name : List.of("policy-a", "policy-b")) {
+        OpalServerProcess node = OpalServerProcess.start(name, Map.of(
+            "OPAL_BROADCAST_URI", redis.uri().toString(),
+            "UVICORN_NUM_WORKERS", "2",
+            "OPAL_LEADER_LEASE_SECONDS", "2",
+            "OPAL_POLICY_REPO_URL", bare.toUri().toString(),
+            "OPAL_POLICY_REPO_POLLING_INTERVAL", "1",
+            "OPAL_POLICY_REPO_CLONE_PATH", dir.resolve(name + "-clones").toString(),
+            "OPAL_LEADER_LOCK_FILE_PATH", dir.resolve(name + ".lock").toString()));
+        nodes.add(node);
+        await().atMost(Duration.ofSeconds(60)).until(() -> SocketOwners.listeners(node.port()) == 2);
+      }
+      for (OpalServerProcess node : nodes) {
+        Set<Long> workers = new HashSet<>();
+        for (int attempt = 0; attempt < 5 && workers.size() < 2; attempt++) {
+          for (int i = 0; i < 8; i++) {
+            clients.add(FleetClient.subscribe(node.ws(), List.of("policy:.")));
+          }
+          workers.addAll(SocketOwners.ownersByPeerPort(node.port()).values());
+        }
+        assertThat(workers).hasSize(2);
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> leaders(nodes).size() == 1);
+      Thread.sleep(3000); // every node's leader has cloned and polled at least once
+
+      String second = commit(work, "package app.rbac\n\ndefault allow := true\n", "second");
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(clients).allSatisfy(c -> assertThat(notificationsFor(c, second)).isEqualTo(1)));
+      Thread.sleep(3000); // a second publisher would have polled by now
+      assertThat(clients).allSatisfy(c -> assertThat(notificationsFor(c, second)).isEqualTo(1));
+
+      long leader = leaders(nodes).get(0);
+      ProcessHandle.of(leader).orElseThrow().destroyForcibly();
+      await().atMost(Duration.ofSeconds(60)).until(() -> leaders(nodes).size() == 2);
+      assertThat(leaders(nodes).get(1)).isNotEqualTo(leader);
+      Thread.sleep(3000);
+
+      List<FleetClient> survivors = clients.stream().filter(c -> c.closeCode == null).toList();
+      assertThat(survivors).isNotEmpty();
+      String third = commit(work, "package app.rbac\n\ndefault allow := input.admin\n", "third");
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(survivors).allSatisfy(c -> assertThat(notificationsFor(c, third)).isEqualTo(1)));
+      Thread.sleep(3000);
+      assertThat(survivors).allSatisfy(c -> assertThat(notificationsFor(c, third)).isEqualTo(1));
+      JsonNode data = survivors.get(0).notifications.stream()
+          .filter(n -> n.at("/data/new_policy_hash").asText().equals(third)).findFirst().orElseThrow().get("data");
+      assertThat(data.get("old_policy_hash").asText()).isEqualTo(second);
+    } finally {
+      clients.forEach(FleetClient::close);
+      for (OpalServerProcess node : nodes) {
+        node.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package dev.opal4j.server.policy;
+
+import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import dev.opal4j.broadcast.spi.BroadcastSettings;
+import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.LeaderElector;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The backbone's own leader election (Postgres advisory lock, Redis lease) as the fleet lease. */
+public final class BackboneLease implements FleetLeadership.Lease {
+  private static final Logger log = LoggerFactory.getLogger(BackboneLease.class);
+  private final LeaderElector elector;
+
+  private BackboneLease(LeaderElector elector) {
+    this.elector = elector;
+  }
+
+  /** A started lease, or empty when this backbone has no lease primitive (or refuses one). */
+  public static Optional<FleetLeadership.Lease> start(BroadcasterFactory factory, BroadcastSettings settings,
+      String electionName) {
+    try {
+      Optional<LeaderElector> elector = factory.leaderElector(settings, electionName);
+      if (elector.isEmpty()) {
+        return Optional.empty();
+      }
+      LeaderElector e = elector.get();
+      long pid = ProcessHandle.current().pid();
+      e.onLeadershipChange(leading -> log.info(leading
+          ? "this worker (pid {}) now leads the fleet's {}" : "this worker (pid {}) no longer leads the fleet's {}",
+          pid, electionName));
+      e.start();
+      return Optional.of(new BackboneLease(e));
+    } catch (BroadcastConfigurationException e) {
+      log.warn("no fleet-wide lease on {} ({}); each node's leader publishes policy updates", settings.redactedUri(),
+          e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public boolean isLeader() {
+    return elector.isLeader();
+  }
+
+  @Override
+  public void close() {
+    elector.close();
+  }
+}
