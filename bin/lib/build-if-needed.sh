@@ -5,7 +5,7 @@ opal4j_build_if_needed() {
   if [ ! -f "$stamp" ] || [ -n "$(find "$root" -path '*/src/main/*' -newer "$stamp" -print -quit 2>/dev/null)" ] \
      || [ -n "$(find "$root" -name pom.xml -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     echo "opal4j: building (first run or sources changed)..." >&2
-    (cd "$root" && ./mvnw -q -B -ntp -DskipTests -pl opal4j-server,opal4j-client -am package >&2) || return 1
+    (cd "$root" && ./mvnw -q -B -ntp -Dmaven.test.skip=true -pl opal4j-server,opal4j-client -am package >&2) || return 1
     touch "$stamp"
   fi
 }

@@ -113,6 +113,24 @@ abstract class BackboneOutageContract {
     return health.at("/backbone/state").asText("connected");
   }
 
+  /**
+   * Waits until the resync's 1012 closes (spread over the settle window) are over and every
+   * subscriber is connected again: no new close for two seconds.
+   */
+  private static void awaitResyncsDone(List<ReconnectingSubscriber> subs) {
+    long[] last = {-1};
+    long[] quietSince = {System.nanoTime()};
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+      long closes = subs.stream().mapToLong(s -> s.closeCodes.size()).sum();
+      if (closes != last[0] || !subs.stream().allMatch(ReconnectingSubscriber::isConnected)) {
+        last[0] = closes;
+        quietSince[0] = System.nanoTime();
+        return false;
+      }
+      return System.nanoTime() - quietSince[0] > 2_000_000_000L;
+    });
+  }
+
   @Test
   void afterTheBackboneIsKilledForFiveSecondsEveryClientHoldsEveryUpdate() throws Exception {
     BackboneFixture backbone = track(startBackbone());
@@ -164,6 +182,7 @@ abstract class BackboneOutageContract {
     }
     await().atMost(Duration.ofSeconds(30)).until(() -> state(backboneHealth(a)).equals("connected")
         && state(backboneHealth(b)).equals("connected"));
+    awaitResyncsDone(subs);
     String after = "after-" + UUID.randomUUID();
     assertThat(publish(b, after)).isEqualTo(200);
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
@@ -219,6 +238,9 @@ abstract class BackboneOutageContract {
         name(), proxy == null ? "server frozen with SIGSTOP" : "TCP proxy stopped forwarding",
         (detected - paused) / 1_000_000, (healed - detected) / 1_000_000);
 
+    List<ReconnectingSubscriber> everyone = new ArrayList<>(wedgedSubs);
+    everyone.addAll(healthySubs);
+    awaitResyncsDone(everyone);
     String fromHealthy = "from-healthy-" + UUID.randomUUID();
     String fromWedged = "from-wedged-" + UUID.randomUUID();
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {

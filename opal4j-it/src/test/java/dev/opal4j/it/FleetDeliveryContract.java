@@ -67,6 +67,10 @@ abstract class FleetDeliveryContract {
     }
   }
 
+  protected OpalServerProcess node(int index) {
+    return nodes.get(index);
+  }
+
   @AfterAll
   void stopFleet() throws Exception {
     clients.forEach(FleetClient::close);

@@ -81,6 +81,12 @@ final class ReconnectingSubscriber implements AutoCloseable {
     }
   }
 
+  /** Whether it holds an open, subscribed connection right now. */
+  boolean isConnected() {
+    FleetClient c = current;
+    return c != null && c.closeCode == null;
+  }
+
   /** Sequence numbers below {@code count} this subscriber never saw. */
   List<Long> missing(long count) {
     return java.util.stream.LongStream.range(0, count).filter(n -> !sequences.contains(n)).boxed().toList();
