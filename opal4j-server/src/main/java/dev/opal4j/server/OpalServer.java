@@ -28,6 +28,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -173,6 +174,7 @@ public final class OpalServer implements AutoCloseable {
       throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
     }
     endpoint.startPinger(vertx);
+    startKeepalive(vertx, config, publisher, backbone, policy);
     if (backboneRef != null) {
       backboneRef.start();
     }
@@ -216,6 +218,25 @@ public final class OpalServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("vert.x did not stop cleanly: {}", e.getMessage());
     }
+  }
+
+  /**
+   * OPAL's broadcast keepalive ({@code OPAL_BROADCAST_KEEPALIVE_INTERVAL}, default 1 h): sent by
+   * the worker that holds the node's policy lock, or by every worker when there is no policy
+   * source (OPAL's leader exists only with one). Python peers on the backbone expect it; opal4j's
+   * own wedge probes travel on the same topic far more often.
+   */
+  private static void startKeepalive(Vertx vertx, ServerConfig config, UpdatePublisher publisher,
+      BackboneSupervisor backbone, dev.opal4j.server.policy.PolicyService policy) {
+    long every = config.keepalive().interval().toMillis();
+    if (backbone == null || every <= 0) {
+      return;
+    }
+    vertx.setPeriodic(every, id -> {
+      if (policy == null || policy.isNodeLeader()) {
+        publisher.publish(List.of(config.keepalive().topic()), "null", null);
+      }
+    });
   }
 
   /** A reason the worker cannot start; the message is meant for the operator. */

@@ -34,7 +34,11 @@ public record ServerConfig(
     Limits limits,
     boolean statisticsEnabled,
     Tls tls,
-    dev.opal4j.policy.PolicyRepoSettings policy) {
+    dev.opal4j.policy.PolicyRepoSettings policy,
+    Keepalive keepalive) {
+
+  /** OPAL's broadcast keepalive: the leader publishes {@code topic} with {@code null} this often (0 = off). */
+  public record Keepalive(Duration interval, String topic) {}
 
   /** Size, rate and time limits (opal4j additions; see README). */
   public record Limits(
@@ -155,7 +159,9 @@ public record ServerConfig(
         limits,
         r.bool("OPAL_STATISTICS_ENABLED", false),
         tls,
-        policySettings(env, r));
+        policySettings(env, r),
+        new Keepalive(r.seconds("OPAL_BROADCAST_KEEPALIVE_INTERVAL", 3600, 0),
+            r.string("OPAL_BROADCAST_KEEPALIVE_TOPIC", "__broadcast_session_keepalive__")));
     for (String route : List.of(config.jwksRoute, config.allDataRoute, config.dataConfigRoute, config.dataCallbackRoute)) {
       if (!route.startsWith("/")) {
         r.error("route '" + route + "' must start with '/'");
