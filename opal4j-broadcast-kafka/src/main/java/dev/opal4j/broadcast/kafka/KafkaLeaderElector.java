@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -74,6 +75,7 @@ final class KafkaLeaderElector implements LeaderElector {
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration PROOF_TIMEOUT = Duration.ofMillis(1_000);
   private static final Duration RETRY = Duration.ofSeconds(1);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
   // At least KafkaTopics' request timeout (5 s), which the admin client insists on.
   private static final Duration TOPIC_TIMEOUT = KafkaBroadcaster.CONNECT_TIMEOUT;
 
@@ -174,7 +176,9 @@ final class KafkaLeaderElector implements LeaderElector {
         pause();
         continue;
       }
-      try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties())) {
+      KafkaConsumer<byte[], byte[]> c = null;
+      try {
+        c = new KafkaConsumer<>(consumerProperties());
         consumer = c;
         if (state.isClosed()) {
           return; // close() may have missed this consumer
@@ -187,9 +191,13 @@ final class KafkaLeaderElector implements LeaderElector {
           log.warn("leader election failed for {}; starting again as a follower", description, e);
         }
       } finally {
-        consumer = null;
+        // Step down before the consumer leaves the group, which lets another member be assigned.
         assigned = false;
         step("the consumer closed");
+        consumer = null;
+        if (c != null) {
+          closeQuietly(c);
+        }
       }
       pause();
     }
@@ -264,6 +272,15 @@ final class KafkaLeaderElector implements LeaderElector {
       if (state.lose()) {
         log.warn("gave up the leadership of {}: {}", description, why);
       }
+    }
+  }
+
+  private void closeQuietly(KafkaConsumer<byte[], byte[]> c) {
+    try {
+      // Leaves the group (when it can reach the coordinator), so that a follower takes over now.
+      c.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+    } catch (RuntimeException e) {
+      log.debug("ignored while closing the consumer of {}", description, e);
     }
   }
 
