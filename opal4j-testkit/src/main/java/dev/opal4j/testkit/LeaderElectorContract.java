@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,7 +38,8 @@ public abstract class LeaderElectorContract {
   private final List<String> overlaps = new CopyOnWriteArrayList<>();
   private final List<TcpChaosProxy> proxies = new ArrayList<>();
   private ScheduledExecutorService sampler;
-  private long samples;
+  private volatile long samples;
+  private ServerFreeze frozen;
 
   /** The running backbone for this test class (started once, shared by the tests). */
   protected abstract BackboneFixture backbone();
@@ -62,6 +64,18 @@ public abstract class LeaderElectorContract {
     return Duration.ofSeconds(5);
   }
 
+  /**
+   * A fault that silences the whole backbone server without closing any connection, for backbones
+   * whose clients cannot be made to go through a {@link TcpChaosProxy}: Kafka and Pulsar clients
+   * connect to the addresses the server advertises, so only their first connection would pass the
+   * proxy. Empty (the default): the connection tests cut or silence one elector's connection at a
+   * proxy. Present: those two tests freeze the server instead ({@link ServerFreeze#ofPid}), prove
+   * that leadership ends while it is frozen and that exactly one elector leads once it is thawed.
+   */
+  protected Optional<ServerFreeze> serverFreeze() {
+    return Optional.empty();
+  }
+
   @BeforeEach
   void startSampling() {
     backbone().start(); // a previous test may have stopped it
@@ -76,6 +90,10 @@ public abstract class LeaderElectorContract {
     try {
       sampler.shutdownNow();
       sampler.awaitTermination(5, TimeUnit.SECONDS);
+      if (frozen != null) {
+        frozen.thaw(); // a test that failed while the server was frozen
+        frozen = null;
+      }
       elections.values().forEach(list -> list.forEach(e -> e.elector.close()));
       proxies.forEach(TcpChaosProxy::close);
       assertThat(samples).as("samples taken").isPositive();
@@ -119,6 +137,10 @@ public abstract class LeaderElectorContract {
 
   @Test
   void cuttingTheLeadersConnectionEndsItsLeadershipAndAnotherTakesOver() {
+    if (serverFreeze().isPresent()) {
+      freezingTheServerEndsLeadershipAndAThawLetsOneLeadAgain(Duration.ZERO);
+      return;
+    }
     String election = uniqueElection();
     TcpChaosProxy proxy = TcpChaosProxy.to(backbone().uri().getPort());
     proxies.add(proxy);
@@ -141,6 +163,11 @@ public abstract class LeaderElectorContract {
 
   @Test
   void aLeaderWhoseConnectionGoesSilentStepsDownAndAnotherTakesOver() {
+    if (serverFreeze().isPresent()) {
+      // Frozen for longer than any session the server keeps for a silent client.
+      freezingTheServerEndsLeadershipAndAThawLetsOneLeadAgain(takeover());
+      return;
+    }
     String election = uniqueElection();
     TcpChaosProxy proxy = TcpChaosProxy.to(backbone().uri().getPort());
     proxies.add(proxy);
@@ -157,6 +184,33 @@ public abstract class LeaderElectorContract {
     // lets it see the close (a partition that ends with the leader gone for good).
     proxy.close();
     Elector next = awaitSingleLeader(others(electors, proxied), takeover());
+    await().during(STEADY).atMost(STEADY.multipliedBy(3)).until(() -> leaders(electors).equals(List.of(next)));
+  }
+
+  /**
+   * The server stops answering (SIGSTOP: connections stay open, nothing is closed or refused), so
+   * only the electors' own checks can notice: the leader must step down, nobody may lead while the
+   * server is frozen, and after {@code frozenFor} more the server is thawed and exactly one elector
+   * leads again.
+   */
+  private void freezingTheServerEndsLeadershipAndAThawLetsOneLeadAgain(Duration frozenFor) {
+    ServerFreeze freeze = serverFreeze().orElseThrow();
+    String election = uniqueElection();
+    List<Elector> electors = List.of(started(election), started(election), started(election));
+    Elector leader = awaitSingleLeader(electors, cleanTakeover().plus(takeover()));
+
+    frozen = freeze;
+    freeze.freeze();
+
+    await().atMost(silentLossDetection()).until(() -> !leader.elector.isLeader());
+    assertThat(leader.events).containsExactly(true, false);
+    await().during(frozenFor.plus(Duration.ofSeconds(1))).atMost(frozenFor.plus(Duration.ofSeconds(10)))
+        .until(() -> leaders(electors).isEmpty());
+
+    freeze.thaw();
+    frozen = null;
+
+    Elector next = awaitSingleLeader(electors, takeover().plus(silentLossDetection()));
     await().during(STEADY).atMost(STEADY.multipliedBy(3)).until(() -> leaders(electors).equals(List.of(next)));
   }
 

@@ -5,6 +5,8 @@ import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.LeaderElector;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,5 +29,12 @@ public final class KafkaBroadcasterFactory implements BroadcasterFactory {
   public Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
       throws BroadcastConfigurationException {
     return new KafkaBroadcaster(KafkaClientConfig.from(settings), listener);
+  }
+
+  /** See {@link KafkaLeaderElector}: the owner of a one-partition topic in a consumer group. */
+  @Override
+  public Optional<LeaderElector> leaderElector(BroadcastSettings settings, String electionName)
+      throws BroadcastConfigurationException {
+    return Optional.of(new KafkaLeaderElector(KafkaClientConfig.from(settings), settings.channel(), electionName));
   }
 }

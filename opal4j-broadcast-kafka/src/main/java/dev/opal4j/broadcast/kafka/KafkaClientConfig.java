@@ -60,6 +60,15 @@ final class KafkaClientConfig {
     this.securityDescription = securityDescription;
   }
 
+  /** The same connection for another topic (a name built from the already validated channel). */
+  KafkaClientConfig withTopic(String otherTopic) throws BroadcastConfigurationException {
+    if (!LEGAL_TOPIC.matcher(otherTopic).matches()) {
+      throw new BroadcastConfigurationException(
+          "Kafka topic '" + otherTopic + "' is not legal (1 to 249 of the characters a-z A-Z 0-9 . _ -)");
+    }
+    return new KafkaClientConfig(bootstrapServers, otherTopic, clientId, redactedUri, security, securityDescription);
+  }
+
   static KafkaClientConfig from(BroadcastSettings settings) throws BroadcastConfigurationException {
     String topic = settings.channel();
     if (!LEGAL_TOPIC.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {

@@ -5,7 +5,9 @@ import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.LeaderElector;
 import java.net.URI;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -30,6 +32,14 @@ public final class PulsarBroadcasterFactory implements BroadcasterFactory {
   public Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
       throws BroadcastConfigurationException {
     return new PulsarBroadcaster(serviceUrl(settings), settings, listener);
+  }
+
+  /** See {@link PulsarLeaderElector}: the active consumer of a Failover subscription. */
+  @Override
+  public Optional<LeaderElector> leaderElector(BroadcastSettings settings, String electionName)
+      throws BroadcastConfigurationException {
+    return Optional.of(
+        new PulsarLeaderElector(serviceUrl(settings), settings.redactedUri(), settings.channel(), electionName));
   }
 
   /** {@code pulsar://host:port}, the only parts OPAL uses. */

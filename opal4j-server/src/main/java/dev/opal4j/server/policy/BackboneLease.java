@@ -8,7 +8,10 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The backbone's own leader election (Postgres advisory lock, Redis lease) as the fleet lease. */
+/**
+ * The backbone's own leader election (Postgres advisory lock, Redis lease, Kafka consumer-group
+ * assignment, Pulsar Failover subscription) as the fleet lease.
+ */
 public final class BackboneLease implements FleetLeadership.Lease {
   private static final Logger log = LoggerFactory.getLogger(BackboneLease.class);
   private final LeaderElector elector;
