@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.opal4j.testkit.RedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,12 +19,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One policy leader per fleet: 2 nodes × 2 workers share a Redis backbone and a git repository; a
+ * One policy leader per fleet: 2 nodes × 2 workers share a backbone and a git repository; a
  * commit reaches every client as {@code policy:} notifications exactly once (upstream: once per
  * node), and after the leader's process is killed another worker takes over and the next commit is
  * again published once.
  */
-class PolicyFleetTest {
+abstract class PolicyFleetContract {
+  protected abstract dev.opal4j.testkit.BackboneFixture startBackbone();
+
   private static final Pattern LEADER = Pattern.compile("this worker \\(pid (\\d+)\\) now leads the fleet's policy-watcher");
 
   private static String commit(Git work, String content, String message) throws Exception {
@@ -63,12 +64,12 @@ class PolicyFleetTest {
     Git.init().setBare(true).setInitialBranch("master").setDirectory(bare.toFile()).call().close();
     List<OpalServerProcess> nodes = new ArrayList<>();
     List<FleetClient> clients = new ArrayList<>();
-    try (RedisServer redis = RedisServer.launch();
+    try (dev.opal4j.testkit.BackboneFixture backbone = startBackbone();
         Git work = Git.cloneRepository().setURI(bare.toUri().toString()).setDirectory(dir.resolve("work").toFile()).call()) {
       commit(work, "package app.rbac\n\ndefault allow := false\n", "initial");
       for (String name : List.of("policy-a", "policy-b")) {
         OpalServerProcess node = OpalServerProcess.start(name, Map.of(
-            "OPAL_BROADCAST_URI", redis.uri().toString(),
+            "OPAL_BROADCAST_URI", backbone.uri().toString(),
             "UVICORN_NUM_WORKERS", "2",
             "OPAL_LEADER_LEASE_SECONDS", "2",
             "OPAL_POLICY_REPO_URL", bare.toUri().toString(),
