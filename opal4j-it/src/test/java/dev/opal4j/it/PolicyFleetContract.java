@@ -47,6 +47,13 @@ abstract class PolicyFleetContract {
         .count();
   }
 
+  private static String policyHash(OpalServerProcess node) throws Exception {
+    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.http() + "/policy")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    return r.statusCode() == 200 ? dev.opal4j.protocol.Json.parse(r.body()).get("hash").asText() : "HTTP " + r.statusCode();
+  }
+
   private static List<Long> leaders(List<OpalServerProcess> nodes) {
     List<Long> pids = new ArrayList<>();
     for (OpalServerProcess node : nodes) {
@@ -56,6 +63,17 @@ abstract class PolicyFleetContract {
       }
     }
     return pids;
+  }
+
+  /** Waits for the n-th leadership announcement; on timeout the failure carries the nodes' logs. */
+  private static void awaitLeaders(List<OpalServerProcess> nodes, int n) {
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> leaders(nodes).size() == n);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      StringBuilder logs = new StringBuilder("expected " + n + " leadership announcements, saw " + leaders(nodes));
+      nodes.forEach(node -> logs.append("\n--- ").append(node.port()).append('\n').append(node.logText()));
+      throw new AssertionError(logs.toString(), e);
+    }
   }
 
   @Test
@@ -89,7 +107,7 @@ abstract class PolicyFleetContract {
         }
         assertThat(workers).hasSize(2);
       }
-      await().atMost(Duration.ofSeconds(60)).until(() -> leaders(nodes).size() == 1);
+      awaitLeaders(nodes, 1);
       Thread.sleep(3000); // every node's leader has cloned and polled at least once
 
       String second = commit(work, "package app.rbac\n\ndefault allow := true\n", "second");
@@ -97,10 +115,17 @@ abstract class PolicyFleetContract {
           assertThat(clients).allSatisfy(c -> assertThat(notificationsFor(c, second)).isEqualTo(1)));
       Thread.sleep(3000); // a second publisher would have polled by now
       assertThat(clients).allSatisfy(c -> assertThat(notificationsFor(c, second)).isEqualTo(1));
+      for (OpalServerProcess node : nodes) { // every worker of every node serves the new commit
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+          for (int i = 0; i < 8; i++) {
+            assertThat(policyHash(node)).isEqualTo(second);
+          }
+        });
+      }
 
       long leader = leaders(nodes).get(0);
       ProcessHandle.of(leader).orElseThrow().destroyForcibly();
-      await().atMost(Duration.ofSeconds(60)).until(() -> leaders(nodes).size() == 2);
+      awaitLeaders(nodes, 2);
       assertThat(leaders(nodes).get(1)).isNotEqualTo(leader);
       Thread.sleep(3000);
 

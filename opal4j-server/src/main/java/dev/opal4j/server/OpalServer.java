@@ -222,9 +222,9 @@ public final class OpalServer implements AutoCloseable {
 
   /**
    * OPAL's broadcast keepalive ({@code OPAL_BROADCAST_KEEPALIVE_INTERVAL}, default 1 h): sent by
-   * the worker that holds the node's policy lock, or by every worker when there is no policy
-   * source (OPAL's leader exists only with one). Python peers on the backbone expect it; opal4j's
-   * own wedge probes travel on the same topic far more often.
+   * the policy leader (the fleet lease holder, else the node lock holder), or by every worker when
+   * there is no policy source (OPAL's leader exists only with one). Python peers on the backbone
+   * expect it; opal4j's own wedge probes travel on the same topic far more often.
    */
   private static void startKeepalive(Vertx vertx, ServerConfig config, UpdatePublisher publisher,
       BackboneSupervisor backbone, dev.opal4j.server.policy.PolicyService policy) {
@@ -233,7 +233,7 @@ public final class OpalServer implements AutoCloseable {
       return;
     }
     vertx.setPeriodic(every, id -> {
-      if (policy == null || policy.isNodeLeader()) {
+      if (policy == null || policy.isFleetLeader()) {
         publisher.publish(List.of(config.keepalive().topic()), "null", null);
       }
     });

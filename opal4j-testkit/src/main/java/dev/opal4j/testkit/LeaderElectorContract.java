@@ -120,6 +120,19 @@ public abstract class LeaderElectorContract {
     assertThat(leader.events).containsExactly(true);
   }
 
+  /** A restarted or scaled-out node must not move the lease: leadership changes only on loss. */
+  @Test
+  void electorsJoiningLaterDoNotTakeTheLeadershipAway() {
+    String election = uniqueElection();
+    Elector leader = awaitSingleLeader(List.of(started(election)), cleanTakeover().plus(takeover()));
+    List<Elector> electors = new ArrayList<>(List.of(leader));
+    for (int i = 0; i < 3; i++) {
+      electors.add(started(election));
+      await().during(STEADY).atMost(STEADY.multipliedBy(3)).until(() -> leaders(electors).equals(List.of(leader)));
+    }
+    assertThat(leader.events).containsExactly(true);
+  }
+
   @Test
   void closingTheLeaderTellsItFalseAndPromotesAnotherWithinSeconds() {
     String election = uniqueElection();

@@ -34,7 +34,7 @@ public final class PulsarBroadcasterFactory implements BroadcasterFactory {
     return new PulsarBroadcaster(serviceUrl(settings), settings, listener);
   }
 
-  /** See {@link PulsarLeaderElector}: the active consumer of a Failover subscription. */
+  /** See {@link PulsarLeaderElector}: the one consumer of an Exclusive subscription. */
   @Override
   public Optional<LeaderElector> leaderElector(BroadcastSettings settings, String electionName)
       throws BroadcastConfigurationException {

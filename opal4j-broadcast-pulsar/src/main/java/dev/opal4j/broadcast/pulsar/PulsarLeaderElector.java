@@ -8,7 +8,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.pulsar.client.api.ConsumerEventListener;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Schema;
@@ -18,25 +17,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A fleet-wide leader on a Pulsar backbone: the active consumer of the Failover subscription
- * {@code opal4j-leader-<election>} on the non-partitioned topic {@code
+ * A fleet-wide leader on a Pulsar backbone: the one consumer of the Exclusive subscription {@code
+ * opal4j-leader-<election>} on the non-partitioned topic {@code
  * persistent://public/default/broadcast-leader-<channel>}. Nothing is ever published there; the
- * broker's choice of the active consumer, announced to every consumer ({@link
- * ConsumerEventListener#becameActive} / {@link ConsumerEventListener#becameInactive}), is the
- * lease. On a non-partitioned topic the broker keeps the active consumer while others join.
+ * broker admits a single consumer to an Exclusive subscription and refuses every other with
+ * "consumer busy", so holding the subscription is the lease. Candidates retry every {@value
+ * #RETRY_MILLIS} ms. The holder keeps it while others join (a Failover subscription would not: the
+ * broker re-picks its active consumer whenever one joins, so every node restart would move the
+ * leadership).
  *
- * <p>Leadership ends at once on {@code becameInactive} and as soon as the consumer's connection is
- * down (checked every {@value #CHECK_MILLIS} ms): the broker makes another consumer active as soon
- * as it sees the connection close. A connection that goes silent (a frozen broker, a partition) is
- * found by the client's keep-alive pings every {@value #KEEP_ALIVE_SECONDS} s, so within about
- * twice that; the broker itself notices such a client only after its own keep-alive (30 s by
- * default), so the silent leader has stepped down long before anyone else can be made active.
+ * <p>Leadership ends as soon as the consumer's connection is down (checked every {@value
+ * #CHECK_MILLIS} ms); the broker frees the subscription as soon as it sees the connection close. A
+ * connection that goes silent (a frozen broker, a partition) is found by the client's keep-alive
+ * pings every {@value #KEEP_ALIVE_SECONDS} s, so within about twice that; the broker itself frees
+ * such a client's subscription only after its own keep-alive (30 s by default), so the silent
+ * leader has stepped down long before anyone else can subscribe.
  *
- * <p>Why leaders do not overlap: a consumer told {@code becameActive} leads only after it stayed
- * active and connected for {@value #GRACE_MILLIS} ms, while the consumer the broker replaced hears
- * {@code becameInactive} (or loses its connection) at the same moment and steps down at once (or
- * within {@value #CHECK_MILLIS} ms). This assumes that the broker's announcement to the old active
- * consumer, when it still has a connection, arrives within that grace period.
+ * <p>Why leaders do not overlap: a consumer leads only after it has held the subscription,
+ * connected, for {@value #GRACE_MILLIS} ms, and the broker never lets two consumers hold it.
  *
  * <p>Thread-safe. One scheduler thread per elector makes every decision and calls the listeners.
  */
@@ -59,15 +57,11 @@ final class PulsarLeaderElector implements LeaderElector {
   private PulsarClient client; // guarded by lifecycle
   private boolean started; // guarded by lifecycle
 
-  // Orders the broker's announcements (client listener thread) against the grace checks.
-  private final Object tenure = new Object();
-  private boolean active; // guarded by tenure: the broker last told us we are the active consumer
-  private long activeEpoch; // guarded by tenure: so that a stale grace check does nothing
-
   // Used on the scheduler thread only.
   private volatile org.apache.pulsar.client.api.Consumer<byte[]> consumer;
   private boolean subscribing;
   private long nextSubscribe = System.nanoTime();
+  private long heldSince; // System.nanoTime() when the subscription was last seen held, or 0
 
   PulsarLeaderElector(String serviceUrl, String redactedUri, String channel, String electionName) {
     this.serviceUrl = serviceUrl;
@@ -75,7 +69,7 @@ final class PulsarLeaderElector implements LeaderElector {
     this.subscription = "opal4j-leader-" + electionName;
     this.description =
         "election \"" + electionName + "\" on channel \"" + channel + "\" of " + redactedUri
-            + " (topic " + topic + ", failover subscription " + subscription + ")";
+            + " (topic " + topic + ", exclusive subscription " + subscription + ")";
     this.state = new LeadershipState(description);
     this.scheduler =
         new ScheduledThreadPoolExecutor(
@@ -153,7 +147,7 @@ final class PulsarLeaderElector implements LeaderElector {
       consumerClosed.complete(null);
     }
     try {
-      // The next consumer becomes active once the broker has removed this one.
+      // Another elector can subscribe once the broker has removed this consumer.
       consumerClosed.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -188,14 +182,18 @@ final class PulsarLeaderElector implements LeaderElector {
       return;
     }
     if (!consumer.isConnected()) {
-      synchronized (tenure) {
-        // After reconnecting, the broker tells us again whether we are active.
-        active = false;
-        activeEpoch++;
-        if (state.lose()) {
-          log.warn("gave up the leadership of {}: disconnected from the broker", description);
-        }
+      // The client resubscribes by itself; the broker refuses it while another holds the lease.
+      heldSince = 0;
+      if (state.lose()) {
+        log.warn("gave up the leadership of {}: disconnected from the broker", description);
       }
+      return;
+    }
+    long now = System.nanoTime();
+    if (heldSince == 0) {
+      heldSince = now;
+    } else if (now - heldSince >= TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS) && state.gain()) {
+      log.info("became the leader of {}", description);
     }
   }
 
@@ -208,9 +206,8 @@ final class PulsarLeaderElector implements LeaderElector {
     c.newConsumer(Schema.BYTES)
         .topic(topic)
         .subscriptionName(subscription)
-        .subscriptionType(SubscriptionType.Failover)
+        .subscriptionType(SubscriptionType.Exclusive)
         .subscriptionInitialPosition(SubscriptionInitialPosition.Latest)
-        .consumerEventListener(new Events())
         .subscribeAsync()
         .whenComplete(
             (subscribed, error) ->
@@ -218,6 +215,7 @@ final class PulsarLeaderElector implements LeaderElector {
                     () -> {
                       subscribing = false;
                       if (error != null) {
+                        // Usually "consumer busy": another elector holds the lease.
                         log.debug("cannot subscribe for {}: {}", description, error.toString());
                         nextSubscribe = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
                         return;
@@ -233,18 +231,6 @@ final class PulsarLeaderElector implements LeaderElector {
                         subscribed.closeAsync(); // closed meanwhile
                       }
                     }));
-  }
-
-  private void confirm(long epoch) {
-    synchronized (tenure) {
-      org.apache.pulsar.client.api.Consumer<byte[]> c = consumer;
-      if (epoch != activeEpoch || !active || c == null || !c.isConnected()) {
-        return;
-      }
-      if (state.gain()) {
-        log.info("became the leader of {}", description);
-      }
-    }
   }
 
   // --- any thread
@@ -267,45 +253,9 @@ final class PulsarLeaderElector implements LeaderElector {
         task.run();
       } catch (RuntimeException e) {
         log.error("leader election step failed for {}", description, e);
-        synchronized (tenure) {
-          active = false;
-          activeEpoch++;
-          state.lose();
-        }
+        heldSince = 0;
+        state.lose();
       }
     };
-  }
-
-  /**
-   * The broker's announcements, on the client's listener thread. A step-down happens right here
-   * (the broker may already have made another consumer active); a promotion waits for the grace.
-   */
-  private final class Events implements ConsumerEventListener {
-    @Override
-    public void becameActive(org.apache.pulsar.client.api.Consumer<?> c, int partitionId) {
-      synchronized (tenure) {
-        if (active || state.isClosed()) {
-          return; // the broker repeats itself when others join
-        }
-        active = true;
-        long epoch = ++activeEpoch;
-        try {
-          scheduler.schedule(guarded(() -> confirm(epoch)), GRACE_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-          // closed
-        }
-      }
-    }
-
-    @Override
-    public void becameInactive(org.apache.pulsar.client.api.Consumer<?> c, int partitionId) {
-      synchronized (tenure) {
-        active = false;
-        activeEpoch++;
-        if (state.lose()) {
-          log.warn("gave up the leadership of {}: the broker made another consumer active", description);
-        }
-      }
-    }
   }
 }

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The backbone's own leader election (Postgres advisory lock, Redis lease, Kafka consumer-group
- * assignment, Pulsar Failover subscription) as the fleet lease.
+ * assignment, Pulsar Exclusive subscription) as the fleet lease.
  */
 public final class BackboneLease implements FleetLeadership.Lease {
   private static final Logger log = LoggerFactory.getLogger(BackboneLease.class);
