@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * One policy leader per fleet: 2 nodes × 2 workers share a backbone and a git repository; a
  * commit reaches every client as {@code policy:} notifications exactly once (upstream: once per
  * node), and after the leader's process is killed another worker takes over and the next commit is
- * again published once.
+ * again published once. Like the Python client, every client fetches {@code GET /policy} from its
+ * own node the moment it is notified, and must get the announced commit, on the leader's node and on
+ * the follower's alike.
  */
 abstract class PolicyFleetContract {
   protected abstract dev.opal4j.testkit.BackboneFixture startBackbone();
@@ -45,6 +47,35 @@ abstract class PolicyFleetContract {
         .filter(n -> n.at("/subscription/topic").asText().equals("policy:."))
         .filter(n -> n.at("/data/new_policy_hash").asText().equals(sha))
         .count();
+  }
+
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+  private final java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
+  private final List<String> staleFetches = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** What the Python client does on a policy notification: fetch the bundle at once. */
+  private void fetchAsAClientWould(OpalServerProcess node, JsonNode notification) {
+    String announced = notification.at("/data/new_policy_hash").asText();
+    HTTP.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.http() + "/policy")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).whenComplete((r, error) -> {
+          String served;
+          try {
+            served = error != null ? error.toString()
+                : r.statusCode() == 200 ? dev.opal4j.protocol.Json.parse(r.body()).get("hash").asText() : "HTTP " + r.statusCode();
+          } catch (Exception e) {
+            served = "unreadable bundle: " + e;
+          }
+          if (!served.equals(announced)) {
+            staleFetches.add("node " + node.port() + " announced " + announced + " but served " + served);
+          }
+          fetches.incrementAndGet();
+        });
+  }
+
+  private void assertEveryFetchGotTheAnnouncedCommit(List<FleetClient> clients) {
+    long notified = clients.stream().mapToLong(c -> c.notifications.size()).sum();
+    await().atMost(Duration.ofSeconds(30)).until(() -> fetches.get() >= notified);
+    assertThat(staleFetches).isEmpty();
   }
 
   private static String policyHash(OpalServerProcess node) throws Exception {
@@ -101,7 +132,9 @@ abstract class PolicyFleetContract {
         Set<Long> workers = new HashSet<>();
         for (int attempt = 0; attempt < 5 && workers.size() < 2; attempt++) {
           for (int i = 0; i < 8; i++) {
-            clients.add(FleetClient.subscribe(node.ws(), List.of("policy:.")));
+            FleetClient client = FleetClient.subscribe(node.ws(), List.of("policy:."));
+            client.onNotify = n -> fetchAsAClientWould(node, n);
+            clients.add(client);
           }
           workers.addAll(SocketOwners.ownersByPeerPort(node.port()).values());
         }
@@ -115,6 +148,7 @@ abstract class PolicyFleetContract {
           assertThat(clients).allSatisfy(c -> assertThat(notificationsFor(c, second)).isEqualTo(1)));
       Thread.sleep(3000); // a second publisher would have polled by now
       assertThat(clients).allSatisfy(c -> assertThat(notificationsFor(c, second)).isEqualTo(1));
+      assertEveryFetchGotTheAnnouncedCommit(clients);
       for (OpalServerProcess node : nodes) { // every worker of every node serves the new commit
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
           for (int i = 0; i < 8; i++) {
@@ -136,6 +170,7 @@ abstract class PolicyFleetContract {
           assertThat(survivors).allSatisfy(c -> assertThat(notificationsFor(c, third)).isEqualTo(1)));
       Thread.sleep(3000);
       assertThat(survivors).allSatisfy(c -> assertThat(notificationsFor(c, third)).isEqualTo(1));
+      assertEveryFetchGotTheAnnouncedCommit(clients);
       JsonNode data = survivors.get(0).notifications.stream()
           .filter(n -> n.at("/data/new_policy_hash").asText().equals(third)).findFirst().orElseThrow().get("data");
       assertThat(data.get("old_policy_hash").asText()).isEqualTo(second);

@@ -171,6 +171,37 @@ public final class PolicyRepository implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether the tracked branch is at {@code commit} or past it, so that {@code GET /policy} already
+   * serves what an update announcing {@code commit} announced. False while there is no clone, the
+   * commit is unknown here, or {@code commit} is not a full object id.
+   */
+  public boolean serves(String commit) {
+    if (!ObjectId.isId(commit)) {
+      return false;
+    }
+    try {
+      Repository r = current();
+      Ref ref = r == null ? null : r.exactRef(branchRef);
+      if (ref == null) {
+        return false;
+      }
+      ObjectId target = ObjectId.fromString(commit);
+      if (ref.getObjectId().equals(target)) {
+        return true;
+      }
+      if (!r.getObjectDatabase().has(target)) {
+        return false;
+      }
+      try (RevWalk walk = new RevWalk(r)) {
+        return walk.isMergedInto(walk.parseCommit(target), walk.parseCommit(ref.getObjectId()));
+      }
+    } catch (IOException e) {
+      log.debug("cannot tell whether the policy clone has {}", commit, e);
+      return false;
+    }
+  }
+
   /** The clone directory currently in use, if there is one. */
   public Optional<Path> directory() {
     synchronized (openLock) {

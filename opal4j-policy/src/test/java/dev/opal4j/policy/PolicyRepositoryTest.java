@@ -102,6 +102,25 @@ class PolicyRepositoryTest {
   }
 
   @Test
+  void servesACommitOnceTheCloneIsAtItOrPastIt() throws Exception {
+    String first = git.commit("one", files("a.rego", "package a\n"));
+    PolicyRepository leader = open();
+    PolicyRepository reader = open();
+    assertThat(reader.serves(first)).as("no clone yet").isFalse();
+    leader.cloneOrOpen();
+    assertThat(reader.serves(first)).isTrue();
+
+    String second = git.commit("two", files("a.rego", "package a2\n"));
+    assertThat(reader.serves(second)).as("not fetched yet").isFalse();
+    String third = git.commit("three", files("a.rego", "package a3\n"));
+    leader.fetchAndUpdate();
+    assertThat(reader.serves(second)).as("an ancestor of the head").isTrue();
+    assertThat(reader.serves(third)).isTrue();
+    assertThat(reader.serves("not-a-hash")).isFalse();
+    assertThat(reader.serves("0123456789012345678901234567890123456789")).isFalse();
+  }
+
+  @Test
   void newLeaderReplacesARandomisedCloneAndReadersFollow() throws Exception {
     String head = git.commit("one", files("a.rego", "package a\n"));
     PolicyRepository first = open();

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Hub {
   private final TopicRegistry registry;
   private volatile BackboneLink backbone = BackboneLink.NONE;
+  private volatile InboundHold hold = InboundHold.NONE;
   private final Set<Subscriber> sessions = ConcurrentHashMap.newKeySet();
   private final AtomicLong deliveries = new AtomicLong();
   private final AtomicLong publishes = new AtomicLong();
@@ -28,6 +29,11 @@ public final class Hub {
 
   public void attachBackbone(BackboneLink link) {
     this.backbone = link;
+  }
+
+  /** Who may hold back updates heard on the backbone (see {@link InboundHold}); one at a time. */
+  public void holdInbound(InboundHold hold) {
+    this.hold = hold == null ? InboundHold.NONE : hold;
   }
 
   public TopicRegistry registry() {
@@ -65,10 +71,24 @@ public final class Hub {
     }
   }
 
-  /** Delivers an update heard on the backbone to local subscribers only. */
+  /**
+   * Delivers an update heard on the backbone to local subscribers only, at once or, for a topic
+   * the {@link InboundHold} holds back, when it lets go.
+   */
   public void deliverLocal(List<String> topics, String dataJson) {
+    InboundHold h = hold;
     for (String topic : topics) {
-      deliverTopic(topic, dataJson, null);
+      java.util.concurrent.CompletionStage<?> ready;
+      try {
+        ready = h.until(topic, dataJson);
+      } catch (RuntimeException e) {
+        ready = null; // a faulty hold must not cost the update
+      }
+      if (ready == null) {
+        deliverTopic(topic, dataJson, null);
+      } else {
+        ready.whenComplete((ok, error) -> deliverTopic(topic, dataJson, null));
+      }
     }
   }
 

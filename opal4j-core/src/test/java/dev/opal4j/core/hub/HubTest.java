@@ -47,6 +47,41 @@ class HubTest {
   }
 
   @Test
+  void aHeldBackboneUpdateIsDeliveredWhenTheHoldLetsGoAndOthersPassAtOnce() {
+    RecordingSubscriber a = new RecordingSubscriber();
+    hub.registry().subscribe(a, List.of("policy:.", "data"));
+    java.util.concurrent.CompletableFuture<Void> served = new java.util.concurrent.CompletableFuture<>();
+    hub.holdInbound((topic, data) -> topic.startsWith("policy:") ? served : null);
+    hub.deliverLocal(List.of("policy:."), "{\"new_policy_hash\": \"abc\"}");
+    hub.deliverLocal(List.of("data"), "1");
+    assertThat(a.received).extracting(RecordingSubscriber.Received::topic).containsExactly("data");
+    served.complete(null);
+    assertThat(a.received).extracting(RecordingSubscriber.Received::topic).containsExactly("data", "policy:.");
+  }
+
+  @Test
+  void aHoldThatFailsOrThrowsStillDeliversTheUpdate() {
+    RecordingSubscriber a = new RecordingSubscriber();
+    hub.registry().subscribe(a, List.of("t"));
+    hub.holdInbound((topic, data) -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("x")));
+    hub.deliverLocal(List.of("t"), "1");
+    hub.holdInbound((topic, data) -> {
+      throw new IllegalStateException("faulty hold");
+    });
+    hub.deliverLocal(List.of("t"), "2");
+    assertThat(a.received).extracting(RecordingSubscriber.Received::data).containsExactly("1", "2");
+  }
+
+  @Test
+  void updatesPublishedHereAreNeverHeld() {
+    RecordingSubscriber a = new RecordingSubscriber();
+    hub.registry().subscribe(a, List.of("policy:."));
+    hub.holdInbound((topic, data) -> new java.util.concurrent.CompletableFuture<>());
+    hub.publish(List.of("policy:."), "{}", null);
+    assertThat(a.received).hasSize(1);
+  }
+
+  @Test
   void allTopicsSubscribersGetEveryTopicUnderItsRealName() {
     RecordingSubscriber all = new RecordingSubscriber();
     hub.registry().subscribe(all, List.of(TopicRegistry.ALL_TOPICS));

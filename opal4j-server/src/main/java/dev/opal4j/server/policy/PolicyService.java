@@ -18,7 +18,16 @@ import dev.opal4j.protocol.PythonJson;
 import dev.opal4j.server.UpdatePublisher;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +36,18 @@ import org.slf4j.LoggerFactory;
  * {@code POST /webhook}, and, in the worker that holds the node's lock, keeps the clone current.
  * Only the fleet leader among those publishes {@code policy:…} updates, so a commit is announced
  * once per fleet, not once per node as upstream does.
+ *
+ * <p>Because the other nodes do not announce the commit again, they must not tell their clients
+ * about it before they serve it: a {@code policy:} update heard on the backbone is held back (see
+ * {@link dev.opal4j.core.hub.InboundHold}) until this node's clone is at its {@code
+ * new_policy_hash}, the node's lock holder fetching at once, for at most {@link #FOLLOW_TIMEOUT}.
  */
 public final class PolicyService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PolicyService.class);
+  private static final String POLICY_TOPIC_PREFIX = "policy:";
+  /** How long an announced commit may take to reach this node's clone before it is announced anyway. */
+  static final Duration FOLLOW_TIMEOUT = Duration.ofSeconds(30);
+  private static final long FOLLOW_CHECK_MILLIS = 100;
 
   private final PolicyRepository repository;
   private final PolicyBundleBuilder bundles;
@@ -40,6 +58,9 @@ public final class PolicyService implements AutoCloseable {
   private final UpdatePublisher publisher;
   private final Hub hub;
   private final WebhookListener webhookListener = new WebhookListener();
+  private final ScheduledExecutorService follower = Executors.newSingleThreadScheduledExecutor(
+      r -> Thread.ofPlatform().daemon().name("opal4j-policy-follow").unstarted(r));
+  private final Set<CompletableFuture<Void>> held = ConcurrentHashMap.newKeySet();
 
   private PolicyService(PolicyRepoSettings settings, UpdatePublisher publisher, Hub hub, FleetLeadership fleet)
       throws IOException {
@@ -71,6 +92,7 @@ public final class PolicyService implements AutoCloseable {
       FleetLeadership fleet) throws IOException {
     PolicyService service = new PolicyService(settings, publisher, hub, fleet);
     hub.registry().subscribe(service.webhookListener, List.of(WebhookVerifier.WEBHOOK_TOPIC));
+    hub.holdInbound(service::untilServed);
     service.watcher.start();
     service.nodeElection.start();
     log.info("policy source {} (branch {}): watching", settings.redactedRepoUrl(), settings.mainBranch());
@@ -116,8 +138,67 @@ public final class PolicyService implements AutoCloseable {
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
   }
 
+  /**
+   * The {@link dev.opal4j.core.hub.InboundHold} of this worker: a {@code policy:} update from the
+   * backbone waits until the clone serves its {@code new_policy_hash}; anything else passes.
+   */
+  CompletionStage<?> untilServed(String topic, String dataJson) {
+    if (!topic.startsWith(POLICY_TOPIC_PREFIX)) {
+      return null;
+    }
+    String hash = newPolicyHash(dataJson);
+    if (hash == null) {
+      return null;
+    }
+    CompletableFuture<Void> served = new CompletableFuture<>();
+    held.add(served);
+    served.whenComplete((ok, error) -> held.remove(served));
+    long deadline = System.nanoTime() + FOLLOW_TIMEOUT.toNanos();
+    try {
+      follower.execute(() -> awaitServed(topic, hash, deadline, served, true));
+    } catch (RejectedExecutionException e) {
+      served.complete(null); // closing
+    }
+    return served;
+  }
+
+  private static String newPolicyHash(String dataJson) {
+    try {
+      String hash = Json.parse(dataJson).path("new_policy_hash").asText(null);
+      return hash == null || hash.isEmpty() ? null : hash;
+    } catch (Exception e) {
+      return null; // not a policy update we understand: deliver as it is
+    }
+  }
+
+  private void awaitServed(String topic, String hash, long deadline, CompletableFuture<Void> served, boolean first) {
+    try {
+      if (repository.serves(hash)) {
+        served.complete(null);
+        return;
+      }
+      if (first && watcher.trigger()) {
+        log.info("{} announces commit {}, which this node's clone does not have yet: fetching before telling clients",
+            topic, hash);
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        log.warn("the policy clone has not reached commit {} within {} s; telling clients about {} anyway",
+            hash, FOLLOW_TIMEOUT.toSeconds(), topic);
+        served.complete(null);
+        return;
+      }
+      follower.schedule(() -> awaitServed(topic, hash, deadline, served, false), FOLLOW_CHECK_MILLIS,
+          TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      served.complete(null); // closing, or a fault: the update must still go out
+    }
+  }
+
   @Override
   public void close() {
+    hub.holdInbound(null);
+    follower.shutdownNow();
+    held.forEach(f -> f.complete(null));
     hub.registry().removeAll(webhookListener);
     watcher.close();
     nodeElection.close();
