@@ -28,6 +28,33 @@ class NotifyFramesTest {
   }
 
   @Test
+  void theUtf8PartsJoinedAreTheFrame() {
+    NotifyFrames.Prepared p = NotifyFrames.Prepared.of("tøpic", "{\"x\": \"ünïcode\"}");
+    String sub = Ids.uuidHex();
+    String subscriber = Ids.uuidHex();
+    String call = Ids.uuidHex();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(NotifyFrames.HEAD_UTF8);
+    out.writeBytes(sub.getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(NotifyFrames.BETWEEN_IDS_UTF8);
+    out.writeBytes(subscriber.getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(p.middleUtf8());
+    out.writeBytes(call.getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(NotifyFrames.TAIL_UTF8);
+    assertThat(out.toByteArray()).isEqualTo(p.frame(sub, subscriber, call).getBytes(StandardCharsets.UTF_8));
+    assertThat((long) out.size()).isEqualTo(p.frameBytes(32));
+  }
+
+  @Test
+  void idsWrittenAsBytesLookLikePythonsUuid4Hex() {
+    byte[] out = new byte[40];
+    Ids.uuidHexInto(out, 4);
+    assertThat(new String(out, 4, 32, StandardCharsets.US_ASCII)).matches("[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}");
+    assertThat(out[3]).isZero();
+    assertThat(out[36]).isZero();
+  }
+
+  @Test
   void idsLookLikePythonsUuid4Hex() {
     assertThat(Ids.uuidHex()).matches("[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}");
     assertThat(Ids.secureUuidHex()).matches("[0-9a-f]{32}");

@@ -125,8 +125,19 @@ class WebSocketProtocolTest {
   }
 
   @Test
-  void permessageDeflateOfferedByTheClientIsAccepted() throws Exception {
+  void permessageDeflateOfferedByTheClientIsAcceptedAndNotificationsOfEverySizeArrive() throws Exception {
     try (RpcTestClient c = RpcTestClient.connect(server.ws(), null, true)) {
+      assertThat(c.request("_ping_", "{}").at("/response/result").asText()).isEqualTo("pong");
+      assertThat(c.request("subscribe", "{\"topics\": [\"deflated\"]}").at("/response/result").asBoolean()).isTrue();
+      // Frame headers with 7-bit, 16-bit and 64-bit lengths.
+      for (int size : new int[] {1, 200, 70_000}) {
+        String blob = "x".repeat(size);
+        server.post("/data/config", "{\"entries\": [{\"url\": \"" + blob + "\", \"topics\": [\"deflated\"]}]}");
+        JsonNode notify = c.next();
+        assertThat(notify.at("/request/method").asText()).isEqualTo("notify");
+        assertThat(notify.at("/request/arguments/data/entries/0/url").asText()).isEqualTo(blob);
+        c.answer(notify);
+      }
       assertThat(c.request("_ping_", "{}").at("/response/result").asText()).isEqualTo("pong");
     }
   }

@@ -101,7 +101,10 @@ public final class Hub {
   }
 
   private void deliverTo(Collection<Subscription> subs, NotifyFrames.Prepared update, String skipId) {
-    java.util.Map<DeliveryLane, java.util.List<Subscription>> byLane = null;
+    // Sockets owned by other event loops get one task per loop; a worker has few loops, so a list
+    // searched from the last match beats hashing per subscription.
+    List<LaneBatch> batches = null;
+    LaneBatch last = null;
     long count = 0;
     for (Subscription s : subs) {
       if (skipId != null && skipId.equals(s.subscriber().id())) {
@@ -111,18 +114,31 @@ public final class Hub {
       DeliveryLane lane = s.subscriber().lane();
       if (lane == null || lane.isCurrent()) {
         s.subscriber().send(s, update);
-      } else {
-        if (byLane == null) {
-          byLane = new java.util.HashMap<>();
-        }
-        byLane.computeIfAbsent(lane, l -> new java.util.ArrayList<>()).add(s);
+        continue;
       }
+      if (last == null || !last.lane.equals(lane)) {
+        last = null;
+        if (batches == null) {
+          batches = new java.util.ArrayList<>(4);
+        }
+        for (LaneBatch b : batches) {
+          if (b.lane.equals(lane)) {
+            last = b;
+            break;
+          }
+        }
+        if (last == null) {
+          last = new LaneBatch(lane, new java.util.ArrayList<>());
+          batches.add(last);
+        }
+      }
+      last.subscriptions.add(s);
     }
     deliveries.addAndGet(count);
-    if (byLane != null) {
-      for (java.util.Map.Entry<DeliveryLane, java.util.List<Subscription>> e : byLane.entrySet()) {
-        java.util.List<Subscription> batch = e.getValue();
-        e.getKey().execute(() -> {
+    if (batches != null) {
+      for (LaneBatch b : batches) {
+        List<Subscription> batch = b.subscriptions;
+        b.lane.execute(() -> {
           for (Subscription s : batch) {
             s.subscriber().send(s, update);
           }
@@ -130,6 +146,8 @@ public final class Hub {
       }
     }
   }
+
+  private record LaneBatch(DeliveryLane lane, List<Subscription> subscriptions) {}
 
   public long deliveryCount() {
     return deliveries.get();

@@ -11,7 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.TimeUnit;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.ArrayList;
 import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +26,35 @@ import org.slf4j.LoggerFactory;
  * bytes counted until written; a client whose unwritten bytes exceed the outbound limit is closed
  * with 1013 (it reconnects and re-fetches), so one slow client never slows the others.
  *
+ * <p>Notifications, the hot path, bypass Vert.x's per-socket write queue: on the socket's event
+ * loop the frame is built as bytes straight into a pooled buffer and written to the channel, and
+ * the flush is deferred to a task queued behind the deliveries already waiting on that loop. Under
+ * load one {@code write(2)} then carries every notification a socket got meanwhile; idle, the flush
+ * follows at once. RPC responses and closes still go through Vert.x.
+ *
  * <p>Thread-safe: {@code send} and the close methods may be called from any thread.
  */
 public final class WebSocketSession implements Subscriber {
   private static final Logger log = LoggerFactory.getLogger(WebSocketSession.class);
 
   private static final long ABORT_GRACE_MILLIS = 2000;
+  private static final int ID_LENGTH = 32;
+  /** Unflushed notification bytes above which a socket is flushed at once rather than at the end of the batch. */
+  private static final int FLUSH_EARLY_BYTES = 64 * 1024;
+  private static final FastThreadLocal<byte[]> CALL_ID = new FastThreadLocal<>() {
+    @Override
+    protected byte[] initialValue() {
+      return new byte[ID_LENGTH];
+    }
+  };
+  private static final FastThreadLocal<PendingFlushes> PENDING_FLUSHES = new FastThreadLocal<>() {
+    @Override
+    protected PendingFlushes initialValue() {
+      return new PendingFlushes();
+    }
+  };
   private final String id = Ids.uuidHex();
+  private final byte[] idAscii = id.getBytes(StandardCharsets.US_ASCII);
   private final ServerWebSocket ws;
   private final PeerClaims claims;
   private final String peer;
@@ -39,6 +66,10 @@ public final class WebSocketSession implements Subscriber {
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile long lastPongNanos = System.nanoTime();
   private volatile long pingSentNanos;
+  /** Vert.x's handler in the socket's pipeline; null only for a socket that is not Vert.x's own. */
+  private final ChannelHandlerContext ctx;
+  private boolean flushPending; // on the event loop only
+  private long unflushedBytes; // on the event loop only
 
   public WebSocketSession(ServerWebSocket ws, PeerClaims claims, long outboundLimit, int maxNotifyBytes,
       SessionMetrics metrics) {
@@ -48,6 +79,7 @@ public final class WebSocketSession implements Subscriber {
     this.maxNotifyBytes = maxNotifyBytes;
     this.metrics = metrics;
     this.peer = String.valueOf(ws.remoteAddress());
+    this.ctx = ws instanceof WebSocketInternal internal ? internal.channelHandlerContext() : null;
   }
 
   @Override
@@ -78,8 +110,124 @@ public final class WebSocketSession implements Subscriber {
     if (closing.get()) {
       return;
     }
-    String frame = update.frame(subscription.id(), id, Ids.uuidHex());
-    sendText(frame, true);
+    if (ctx == null) {
+      sendText(update.frame(subscription.id(), id, Ids.uuidHex()), true);
+    } else if (ctx.executor().inEventLoop()) {
+      writeNotify(subscription.id(), update);
+    } else {
+      ctx.executor().execute(() -> writeNotify(subscription.id(), update));
+    }
+  }
+
+  /** On the socket's event loop: builds the notify frame as bytes and writes it, flush deferred. */
+  private void writeNotify(String subscriptionId, NotifyFrames.Prepared update) {
+    Channel channel = ctx.channel();
+    if (closing.get() || !channel.isActive()) {
+      return;
+    }
+    byte[] middle = update.middleUtf8();
+    int size = NotifyFrames.HEAD_UTF8.length + subscriptionId.length() + NotifyFrames.BETWEEN_IDS_UTF8.length
+        + id.length() + middle.length + ID_LENGTH + NotifyFrames.TAIL_UTF8.length;
+    if (size > maxNotifyBytes) {
+      metrics.oversizeNotify();
+      log.error("session {} ({}): a notification of {} bytes exceeds the client's receive limit of {} bytes"
+          + " (OPAL_WS_MAX_NOTIFY_BYTES); closing with 1012 so the client re-fetches its full state", id, peer,
+          size, maxNotifyBytes);
+      close(CloseCodes.SERVICE_RESTART, "update too large for this client; reconnect and re-fetch");
+      return;
+    }
+    long pending = unwrittenBytes(channel) + size;
+    if (pending > outboundLimit && unflushedBytes > 0) {
+      flushNow(); // only what the kernel would not take counts against the client
+      pending = unwrittenBytes(channel) + size;
+    }
+    if (pending > outboundLimit) {
+      slowConsumer(pending);
+      return;
+    }
+    byte[] callId = CALL_ID.get();
+    Ids.uuidHexInto(callId, 0);
+    ByteBuf frame = ctx.alloc().buffer(frameHeaderLength(size) + size);
+    writeFrameHeader(frame, size);
+    frame.writeBytes(NotifyFrames.HEAD_UTF8);
+    frame.writeCharSequence(subscriptionId, StandardCharsets.US_ASCII);
+    frame.writeBytes(NotifyFrames.BETWEEN_IDS_UTF8).writeBytes(idAscii).writeBytes(middle).writeBytes(callId)
+        .writeBytes(NotifyFrames.TAIL_UTF8);
+    // Already a websocket frame: it passes the frame encoder untouched (and, RSV1 clear, is an
+    // uncompressed message even where permessage-deflate was agreed, as RFC 7692 allows).
+    ctx.write(frame, ctx.voidPromise());
+    unflushedBytes += size;
+    if (unflushedBytes >= FLUSH_EARLY_BYTES) {
+      flushNow();
+    } else if (!flushPending) {
+      flushPending = true;
+      PENDING_FLUSHES.get().add(this, ctx);
+    }
+    metrics.delivered();
+  }
+
+  private static int frameHeaderLength(int payload) {
+    return payload < 126 ? 2 : payload < 65_536 ? 4 : 10;
+  }
+
+  /** RFC 6455 header of a final, unmasked text frame (server to client). */
+  private static void writeFrameHeader(ByteBuf out, int payload) {
+    out.writeByte(0x81);
+    if (payload < 126) {
+      out.writeByte(payload);
+    } else if (payload < 65_536) {
+      out.writeByte(126).writeShort(payload);
+    } else {
+      out.writeByte(127).writeLong(payload);
+    }
+  }
+
+  /** Bytes handed to this socket and not yet taken by the kernel: Vert.x's queue and Netty's. */
+  private long unwrittenBytes(Channel channel) {
+    ChannelOutboundBuffer netty = channel.unsafe().outboundBuffer();
+    return pendingBytes.get() + (netty == null ? 0 : netty.totalPendingWriteBytes());
+  }
+
+  private void flushNow() {
+    unflushedBytes = 0;
+    ctx.flush();
+  }
+
+  private void slowConsumer(long pending) {
+    metrics.slowConsumer();
+    log.warn("session {} ({}): {} bytes waiting to be written exceed the outbound limit of {} bytes"
+        + " (OPAL_WS_OUTBOUND_QUEUE_BYTES); closing the slow client with 1013", id, peer, pending, outboundLimit);
+    abort(CloseCodes.TRY_AGAIN_LATER, "slow consumer: outbound queue overflow");
+  }
+
+  /**
+   * The sockets of one event loop with notifications written but not flushed. The flush task is
+   * queued behind the deliveries already waiting on the loop, so they share one flush per socket.
+   */
+  private static final class PendingFlushes implements Runnable {
+    private ArrayList<WebSocketSession> sessions = new ArrayList<>();
+    private ArrayList<WebSocketSession> spare = new ArrayList<>();
+
+    void add(WebSocketSession session, ChannelHandlerContext ctx) {
+      sessions.add(session);
+      if (sessions.size() == 1) {
+        ctx.executor().execute(this);
+      }
+    }
+
+    @Override
+    public void run() {
+      ArrayList<WebSocketSession> due = sessions;
+      sessions = spare;
+      for (WebSocketSession s : due) {
+        s.flushPending = false;
+        if (s.unflushedBytes > 0) {
+          s.flushNow();
+        }
+      }
+      due.clear();
+      spare = due;
+    }
   }
 
   /** Sends an RPC response or request frame (counted like notifications). */
@@ -102,10 +250,8 @@ public final class WebSocketSession implements Subscriber {
     }
     long pending = pendingBytes.addAndGet(size);
     if (pending > outboundLimit) {
-      metrics.slowConsumer();
-      log.warn("session {} ({}): {} bytes waiting to be written exceed the outbound limit of {} bytes"
-          + " (OPAL_WS_OUTBOUND_QUEUE_BYTES); closing the slow client with 1013", id, peer, pending, outboundLimit);
-      abort(CloseCodes.TRY_AGAIN_LATER, "slow consumer: outbound queue overflow");
+      pendingBytes.addAndGet(-size);
+      slowConsumer(pending);
       return;
     }
     ws.writeTextMessage(frame).onComplete(ar -> pendingBytes.addAndGet(-size));
