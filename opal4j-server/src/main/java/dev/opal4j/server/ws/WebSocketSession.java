@@ -122,7 +122,8 @@ public final class WebSocketSession implements Subscriber {
   /** On the socket's event loop: builds the notify frame as bytes and writes it, flush deferred. */
   private void writeNotify(String subscriptionId, NotifyFrames.Prepared update) {
     Channel channel = ctx.channel();
-    if (closing.get() || !channel.isActive()) {
+    // ws.isClosed(): the peer's close frame arrived; nothing may follow our answer to it.
+    if (closing.get() || ws.isClosed() || !channel.isActive()) {
       return;
     }
     byte[] middle = update.middleUtf8();
