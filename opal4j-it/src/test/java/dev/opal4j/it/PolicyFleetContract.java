@@ -56,12 +56,10 @@ abstract class PolicyFleetContract {
   /** What the Python client does on a policy notification: fetch the bundle at once. */
   private void fetchAsAClientWould(OpalServerProcess node, JsonNode notification) {
     String announced = notification.at("/data/new_policy_hash").asText();
-    HTTP.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.http() + "/policy")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString()).whenComplete((r, error) -> {
+    HTTP.sendAsync(policyRequest(node), java.net.http.HttpResponse.BodyHandlers.ofString()).whenComplete((r, error) -> {
           String served;
           try {
-            served = error != null ? error.toString()
-                : r.statusCode() == 200 ? dev.opal4j.protocol.Json.parse(r.body()).get("hash").asText() : "HTTP " + r.statusCode();
+            served = error != null ? error.toString() : servedHash(r);
           } catch (Exception e) {
             served = "unreadable bundle: " + e;
           }
@@ -78,11 +76,17 @@ abstract class PolicyFleetContract {
     assertThat(staleFetches).isEmpty();
   }
 
-  private static String policyHash(OpalServerProcess node) throws Exception {
-    java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.http() + "/policy")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString());
+  private static java.net.http.HttpRequest policyRequest(OpalServerProcess node) {
+    return java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.http() + "/policy")).build();
+  }
+
+  /** The commit a {@code GET /policy} answer serves, or its status when it is not 200. */
+  private static String servedHash(java.net.http.HttpResponse<String> r) throws Exception {
     return r.statusCode() == 200 ? dev.opal4j.protocol.Json.parse(r.body()).get("hash").asText() : "HTTP " + r.statusCode();
+  }
+
+  private static String policyHash(OpalServerProcess node) throws Exception {
+    return servedHash(HTTP.send(policyRequest(node), java.net.http.HttpResponse.BodyHandlers.ofString()));
   }
 
   private static List<Long> leaders(List<OpalServerProcess> nodes) {

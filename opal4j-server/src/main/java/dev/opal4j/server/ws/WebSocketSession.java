@@ -130,11 +130,7 @@ public final class WebSocketSession implements Subscriber {
     int size = NotifyFrames.HEAD_UTF8.length + subscriptionId.length() + NotifyFrames.BETWEEN_IDS_UTF8.length
         + id.length() + middle.length + ID_LENGTH + NotifyFrames.TAIL_UTF8.length;
     if (size > maxNotifyBytes) {
-      metrics.oversizeNotify();
-      log.error("session {} ({}): a notification of {} bytes exceeds the client's receive limit of {} bytes"
-          + " (OPAL_WS_MAX_NOTIFY_BYTES); closing with 1012 so the client re-fetches its full state", id, peer,
-          size, maxNotifyBytes);
-      close(CloseCodes.SERVICE_RESTART, "update too large for this client; reconnect and re-fetch");
+      tooLargeForClient(size);
       return;
     }
     long pending = unwrittenBytes(channel) + size;
@@ -194,6 +190,15 @@ public final class WebSocketSession implements Subscriber {
     ctx.flush();
   }
 
+  /** A notification the client would drop (1009): close with 1012 so it re-fetches instead. */
+  private void tooLargeForClient(long bytes) {
+    metrics.oversizeNotify();
+    log.error("session {} ({}): a notification of {} bytes exceeds the client's receive limit of {} bytes"
+        + " (OPAL_WS_MAX_NOTIFY_BYTES); closing with 1012 so the client re-fetches its full state", id, peer,
+        bytes, maxNotifyBytes);
+    close(CloseCodes.SERVICE_RESTART, "update too large for this client; reconnect and re-fetch");
+  }
+
   private void slowConsumer(long pending) {
     metrics.slowConsumer();
     log.warn("session {} ({}): {} bytes waiting to be written exceed the outbound limit of {} bytes"
@@ -241,11 +246,7 @@ public final class WebSocketSession implements Subscriber {
     if (isNotify && size > maxNotifyBytes) {
       long exact = frame.getBytes(StandardCharsets.UTF_8).length;
       if (exact > maxNotifyBytes) {
-        metrics.oversizeNotify();
-        log.error("session {} ({}): a notification of {} bytes exceeds the client's receive limit of {} bytes"
-            + " (OPAL_WS_MAX_NOTIFY_BYTES); closing with 1012 so the client re-fetches its full state", id, peer,
-            exact, maxNotifyBytes);
-        close(CloseCodes.SERVICE_RESTART, "update too large for this client; reconnect and re-fetch");
+        tooLargeForClient(exact);
         return;
       }
     }
