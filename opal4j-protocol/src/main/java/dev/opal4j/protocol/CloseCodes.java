@@ -9,6 +9,8 @@ public enum CloseCodes {
   NORMAL(1000),
   /** The server process is stopping. Reconnect (to another worker). */
   GOING_AWAY(1001),
+  /** A frame that breaks the websocket protocol itself (unmasked, bad opcode, bad fragmentation). Fix the client. */
+  PROTOCOL_ERROR(1002),
   /** A binary frame arrived; OPAL's RPC uses text frames only. Fix the client. */
   UNSUPPORTED_DATA(1003),
   /** A text frame that is not valid JSON (or not valid UTF-8). Fix the client. */

@@ -144,9 +144,9 @@ public final class OpalServer implements AutoCloseable {
         .setHost(config.host())
         .setPort(config.port())
         .setReusePort(reusePort)
-        .setMaxWebSocketFrameSize(config.limits().maxInboundFrameBytes())
-        .setMaxWebSocketMessageSize(config.limits().maxInboundFrameBytes())
-        .setPerMessageWebSocketCompressionSupported(true)
+        // Websockets do not run on Vert.x here (WebSocketUpgrade negotiates permessage-deflate itself).
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
         .setIdleTimeout(0);
     if (config.tls().enabled()) {
@@ -158,10 +158,16 @@ public final class OpalServer implements AutoCloseable {
       vertx.deployVerticle(() -> new VerticleBase() {
         @Override
         public Future<?> start() {
+          io.vertx.ext.web.Router router = routes.router(vertx);
+          // Websocket upgrades leave Vert.x for a plain Netty pipeline (WebSocketUpgrade); the rest is REST.
           HttpServer server = vertx.createHttpServer(options)
-              .webSocketHandshakeHandler(endpoint::onHandshake)
-              .webSocketHandler(ws -> { })
-              .requestHandler(routes.router(vertx));
+              .requestHandler(req -> {
+                if (endpoint.handles(req)) {
+                  endpoint.onUpgrade(req);
+                } else {
+                  router.handle(req);
+                }
+              });
           return server.listen().onSuccess(s -> boundPort[0] = s.actualPort());
         }
       }, new DeploymentOptions().setInstances(instances)).await(30, TimeUnit.SECONDS);

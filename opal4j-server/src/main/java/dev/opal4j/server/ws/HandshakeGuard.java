@@ -1,6 +1,5 @@
 package dev.opal4j.server.ws;
 
-import io.vertx.core.http.ServerWebSocketHandshake;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,8 +33,7 @@ public final class HandshakeGuard {
   }
 
   /** Why this handshake must be refused, or null. */
-  String refusal(ServerWebSocketHandshake hs, String peerHost) {
-    String origin = hs.headers().get("Origin");
+  String refusal(String origin, String peerHost) {
     if (origin != null && !allowedOrigins.contains("*") && !allowedOrigins.contains(origin)) {
       return ORIGIN_REFUSED;
     }

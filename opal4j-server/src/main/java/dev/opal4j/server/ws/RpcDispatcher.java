@@ -66,25 +66,25 @@ public final class RpcDispatcher {
     switch (request.method()) {
       case "_ping_", "ping" -> {
         expectArguments(request, Set.of());
-        session.sendText(RpcCodec.strResponse(callId, "pong"), false);
+        session.sendText(RpcCodec.strResponse(callId, "pong"));
       }
       case "_get_channel_id_" -> {
         expectArguments(request, Set.of());
-        session.sendText(RpcCodec.strResponse(callId, session.id()), false);
+        session.sendText(RpcCodec.strResponse(callId, session.id()));
       }
       case "subscribe" -> {
         expectArguments(request, Set.of("topics"));
         List<String> topics = topics(request, args);
-        session.sendText(RpcCodec.boolResponse(callId, subscribe(session, topics)), false);
+        session.sendText(RpcCodec.boolResponse(callId, subscribe(session, topics)));
       }
       case "unsubscribe" -> {
         expectArguments(request, Set.of("topics"));
         registry.unsubscribe(session, topics(request, args));
-        session.sendText(RpcCodec.boolResponse(callId, true), false);
+        session.sendText(RpcCodec.boolResponse(callId, true));
       }
       case "publish" -> {
         expectArguments(request, Set.of("topics", "data", "sync", "notifier_id"));
-        session.sendText(RpcCodec.boolResponse(callId, publish(session, request, args)), false);
+        session.sendText(RpcCodec.boolResponse(callId, publish(session, request, args)));
       }
       default -> throw new ProtocolException(CloseCodes.POLICY_VIOLATION,
           request.method().startsWith("_")

@@ -7,9 +7,7 @@ import dev.opal4j.server.auth.JwtAuthority;
 import dev.opal4j.server.auth.PeerClaims;
 import dev.opal4j.server.config.ServerConfig;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.http.HttpServerRequest;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -17,11 +15,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code /ws} endpoint of one worker. Authenticates in the handshake (HTTP 403 before the
- * upgrade on a bad token, as OPAL does), then runs one {@link WebSocketSession} per connection:
- * text frames go to the {@link RpcDispatcher}, binary frames close with 1003, and the server pings
- * every client at an interval, closing with 1011 those that stop answering.
+ * upgrade on a bad token, as OPAL does), then runs one {@link WebSocketSession} per connection on
+ * a plain Netty pipeline ({@link WebSocketUpgrade}): text frames go to the {@link RpcDispatcher},
+ * binary frames close with 1003, and the server pings every client at an interval, closing with
+ * 1011 those that stop answering.
  *
- * <p>Thread-safe; handlers run on Vert.x event loops.
+ * <p>Thread-safe; handlers run on the event loops.
  */
 public final class WebSocketEndpoint {
   private static final Logger log = LoggerFactory.getLogger(WebSocketEndpoint.class);
@@ -45,77 +44,62 @@ public final class WebSocketEndpoint {
     this.guard = guard;
   }
 
-  public void onHandshake(ServerWebSocketHandshake hs) {
-    if (!PATH.equals(hs.path())) {
-      hs.reject(404);
-      return;
-    }
-    String peerHost = hs.remoteAddress() == null ? "unknown" : hs.remoteAddress().hostAddress();
-    String refusal = guard.refusal(hs, peerHost);
+  /** True if {@code req} is a websocket upgrade for this endpoint (other requests go to the REST routes). */
+  public boolean handles(HttpServerRequest req) {
+    return PATH.equals(req.path()) && WebSocketUpgrade.isUpgrade(req);
+  }
+
+  /** Checks an upgrade request (origin, rate, capacity, token) and answers it: 101 or an HTTP error. */
+  public void onUpgrade(HttpServerRequest req) {
+    String peerHost = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+    String refusal = guard.refusal(req.getHeader("Origin"), peerHost);
     if (refusal != null) {
       metrics.rejectedHandshake();
       log.warn("websocket handshake from {} refused: {}", peerHost, refusal);
-      hs.reject(guard.statusFor(refusal));
+      refuse(req, guard.statusFor(refusal));
       return;
     }
     if (sessions.size() >= limits.maxConnections()) {
       metrics.rejectedHandshake();
       log.warn("websocket handshake from {} refused: {} connections open, at OPAL_WS_MAX_CONNECTIONS",
           peerHost, sessions.size());
-      hs.reject(503);
+      refuse(req, 503);
       return;
     }
     PeerClaims claims;
     try {
-      claims = auth.authenticate(hs.headers().get("Authorization"));
+      claims = auth.authenticate(req.getHeader("Authorization"));
     } catch (AuthenticationException e) {
       metrics.rejectedHandshake();
       guard.recordAuthFailure(peerHost);
       log.warn("websocket handshake from {} refused with 403: {}", peerHost, e.getMessage());
-      hs.reject(403);
+      refuse(req, 403);
       return;
     }
-    hs.accept().onSuccess(ws -> start(ws, claims))
-        .onFailure(e -> log.debug("websocket handshake from {} failed: {}", peerHost, e.getMessage()));
+    SessionFrameHandler frames = new SessionFrameHandler(dispatcher, limits.maxInboundFrameBytes(), this::closed);
+    WebSocketUpgrade.accept(req, limits.maxInboundFrameBytes(), frames, ctx -> {
+      WebSocketSession session = new WebSocketSession(ctx, claims, limits.outboundQueueBytes(),
+          limits.maxNotifyBytes(), metrics);
+      frames.attach(session);
+      if (!ctx.channel().isActive()) {
+        return;
+      }
+      sessions.add(session);
+      hub.register(session);
+      log.debug("session {} ({}) connected", session.id(), session.peer());
+    });
   }
 
-  private void start(ServerWebSocket ws, PeerClaims claims) {
-    WebSocketSession session = new WebSocketSession(ws, claims, limits.outboundQueueBytes(),
-        limits.maxNotifyBytes(), metrics);
-    session.bindToCurrentEventLoop();
-    sessions.add(session);
-    hub.register(session);
-    ws.textMessageHandler(text -> dispatcher.onText(session, text));
-    ws.binaryMessageHandler(b -> dispatcher.reject(session, CloseCodes.UNSUPPORTED_DATA,
-        "binary frames are not supported; OPAL's RPC uses text frames"));
-    ws.pongHandler(b -> session.ponged(System.nanoTime()));
-    ws.exceptionHandler(e -> {
-      String reason = String.valueOf(e.getMessage());
-      if (e instanceof io.netty.handler.codec.CorruptedFrameException
-          || e instanceof io.netty.handler.codec.TooLongFrameException
-          || reason.contains("too big") || reason.contains("Max frame length")) {
-        dispatcher.reject(session, CloseCodes.MESSAGE_TOO_BIG,
-            "frame over the inbound limit of " + limits.maxInboundFrameBytes() + " bytes (OPAL_WS_MAX_FRAME_BYTES)");
-      } else {
-        log.debug("session {} ({}): transport error: {}", session.id(), session.peer(), reason);
-        session.close(CloseCodes.INTERNAL_ERROR, "transport error");
-      }
-    });
-    java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
-    Runnable cleanup = () -> {
-      if (cleaned.compareAndSet(false, true)) {
-        sessions.remove(session);
-        hub.unregister(session);
-        log.debug("session {} ({}) closed", session.id(), session.peer());
-      }
-    };
-    ws.closeHandler(v -> cleanup.run());
-    // A connection dropped while Vert.x waits for the peer's close frame does not always reach the
-    // close handler; the channel's own close future always fires.
-    if (ws instanceof io.vertx.core.internal.http.WebSocketInternal internal) {
-      internal.channelHandlerContext().channel().closeFuture().addListener(f -> cleanup.run());
+  /** An HTTP error instead of the upgrade; the connection closes after it, as upstream's does. */
+  private static void refuse(HttpServerRequest req, int status) {
+    req.response().putHeader("Connection", "close").setStatusCode(status).end();
+  }
+
+  private void closed(WebSocketSession session) {
+    if (session != null && sessions.remove(session)) {
+      hub.unregister(session);
+      log.debug("session {} ({}) closed", session.id(), session.peer());
     }
-    log.debug("session {} ({}) connected", session.id(), session.peer());
   }
 
   /** Sends protocol pings and closes sessions whose pong is overdue; call periodically. */
@@ -130,7 +114,7 @@ public final class WebSocketEndpoint {
         s.abort(CloseCodes.INTERNAL_ERROR, "keepalive ping timeout");
       } else if (!s.isClosing()) {
         s.pinged(now);
-        s.socket().writePing(Buffer.buffer());
+        s.ping();
       }
     }
   }

@@ -6,7 +6,6 @@ import dev.opal4j.protocol.CloseCodes;
 import dev.opal4j.protocol.Ids;
 import dev.opal4j.protocol.NotifyFrames;
 import dev.opal4j.server.auth.PeerClaims;
-import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,20 +16,24 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.ArrayList;
-import io.vertx.core.internal.http.WebSocketInternal;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client websocket. {@link #send} never blocks: frames are handed to the transport and their
- * bytes counted until written; a client whose unwritten bytes exceed the outbound limit is closed
- * with 1013 (it reconnects and re-fetches), so one slow client never slows the others.
+ * One client websocket, on a plain Netty pipeline (see {@link WebSocketUpgrade}). {@link #send}
+ * never blocks: frames are handed to the channel and their bytes counted until written; a client
+ * whose unwritten bytes exceed the outbound limit is closed with 1013 (it reconnects and
+ * re-fetches), so one slow client never slows the others.
  *
- * <p>Notifications, the hot path, bypass Vert.x's per-socket write queue: on the socket's event
- * loop the frame is built as bytes straight into a pooled buffer and written to the channel, and
- * the flush is deferred to a task queued behind the deliveries already waiting on that loop. Under
- * load one {@code write(2)} then carries every notification a socket got meanwhile; idle, the flush
- * follows at once. RPC responses and closes still go through Vert.x.
+ * <p>Notifications, the hot path, are built on the socket's event loop as bytes straight into a
+ * pooled buffer, websocket header included, and written to the channel; the flush is deferred to
+ * a task queued behind the deliveries already waiting on that loop. Under load one {@code write(2)}
+ * then carries every notification a socket got meanwhile; idle, the flush follows at once.
  *
  * <p>Thread-safe: {@code send} and the close methods may be called from any thread.
  */
@@ -38,6 +41,8 @@ public final class WebSocketSession implements Subscriber {
   private static final Logger log = LoggerFactory.getLogger(WebSocketSession.class);
 
   private static final long ABORT_GRACE_MILLIS = 2000;
+  /** How long a closed session waits for the peer's close frame before dropping the connection. */
+  private static final long CLOSE_HANDSHAKE_MILLIS = 5000;
   private static final int ID_LENGTH = 32;
   /** Unflushed notification bytes above which a socket is flushed at once rather than at the end of the batch. */
   private static final int FLUSH_EARLY_BYTES = 64 * 1024;
@@ -55,41 +60,41 @@ public final class WebSocketSession implements Subscriber {
   };
   private final String id = Ids.uuidHex();
   private final byte[] idAscii = id.getBytes(StandardCharsets.US_ASCII);
-  private final ServerWebSocket ws;
   private final PeerClaims claims;
   private final String peer;
   private final long outboundLimit;
   private final int maxNotifyBytes;
   private final SessionMetrics metrics;
   private final AtomicLong pendingBytes = new AtomicLong();
-  private volatile dev.opal4j.core.hub.DeliveryLane lane;
+  private final dev.opal4j.core.hub.DeliveryLane lane;
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile long lastPongNanos = System.nanoTime();
   private volatile long pingSentNanos;
-  /** Vert.x's handler in the socket's pipeline; null only for a socket that is not Vert.x's own. */
+  /** The session's handler, last in the socket's pipeline: writes from here pass every encoder. */
   private final ChannelHandlerContext ctx;
   private boolean flushPending; // on the event loop only
   private long unflushedBytes; // on the event loop only
+  private volatile boolean peerClosed;
 
-  public WebSocketSession(ServerWebSocket ws, PeerClaims claims, long outboundLimit, int maxNotifyBytes,
+  public WebSocketSession(ChannelHandlerContext ctx, PeerClaims claims, long outboundLimit, int maxNotifyBytes,
       SessionMetrics metrics) {
-    this.ws = ws;
+    this.ctx = ctx;
     this.claims = claims;
     this.outboundLimit = outboundLimit;
     this.maxNotifyBytes = maxNotifyBytes;
     this.metrics = metrics;
-    this.peer = String.valueOf(ws.remoteAddress());
-    this.ctx = ws instanceof WebSocketInternal internal ? internal.channelHandlerContext() : null;
+    this.peer = describe(ctx.channel().remoteAddress());
+    this.lane = EventLoopLane.of(ctx.executor());
+  }
+
+  private static String describe(SocketAddress address) {
+    return address instanceof InetSocketAddress inet && inet.getAddress() != null
+        ? inet.getAddress().getHostAddress() + ":" + inet.getPort() : String.valueOf(address);
   }
 
   @Override
   public String id() {
     return id;
-  }
-
-  /** Binds deliveries to the event loop that owns this socket (call on that loop). */
-  void bindToCurrentEventLoop() {
-    lane = ContextLane.current();
   }
 
   @Override
@@ -110,9 +115,7 @@ public final class WebSocketSession implements Subscriber {
     if (closing.get()) {
       return;
     }
-    if (ctx == null) {
-      sendText(update.frame(subscription.id(), id, Ids.uuidHex()), true);
-    } else if (ctx.executor().inEventLoop()) {
+    if (ctx.executor().inEventLoop()) {
       writeNotify(subscription.id(), update);
     } else {
       ctx.executor().execute(() -> writeNotify(subscription.id(), update));
@@ -122,8 +125,8 @@ public final class WebSocketSession implements Subscriber {
   /** On the socket's event loop: builds the notify frame as bytes and writes it, flush deferred. */
   private void writeNotify(String subscriptionId, NotifyFrames.Prepared update) {
     Channel channel = ctx.channel();
-    // ws.isClosed(): the peer's close frame arrived; nothing may follow our answer to it.
-    if (closing.get() || ws.isClosed() || !channel.isActive()) {
+    // peerClosed: the peer's close frame arrived; nothing may follow our answer to it.
+    if (closing.get() || peerClosed || !channel.isActive()) {
       return;
     }
     byte[] middle = update.middleUtf8();
@@ -179,7 +182,7 @@ public final class WebSocketSession implements Subscriber {
     }
   }
 
-  /** Bytes handed to this socket and not yet taken by the kernel: Vert.x's queue and Netty's. */
+  /** Bytes handed to this socket and not yet taken by the kernel: RPC frames in flight and Netty's buffer. */
   private long unwrittenBytes(Channel channel) {
     ChannelOutboundBuffer netty = channel.unsafe().outboundBuffer();
     return pendingBytes.get() + (netty == null ? 0 : netty.totalPendingWriteBytes());
@@ -236,29 +239,25 @@ public final class WebSocketSession implements Subscriber {
     }
   }
 
-  /** Sends an RPC response or request frame (counted like notifications). */
-  public void sendText(String frame, boolean isNotify) {
-    if (closing.get()) {
+  /** Sends an RPC response or request frame (counted against the outbound limit like notifications). */
+  public void sendText(String frame) {
+    if (closing.get() || peerClosed) {
       return;
     }
-    // Notify frames of ASCII ids + JSON: length() is a cheap, close lower bound of the UTF-8 size.
-    long size = frame.length();
-    if (isNotify && size > maxNotifyBytes) {
-      long exact = frame.getBytes(StandardCharsets.UTF_8).length;
-      if (exact > maxNotifyBytes) {
-        tooLargeForClient(exact);
-        return;
-      }
-    }
+    long size = frame.length(); // a close lower bound of the UTF-8 size, and cheap
     long pending = pendingBytes.addAndGet(size);
     if (pending > outboundLimit) {
       pendingBytes.addAndGet(-size);
       slowConsumer(pending);
       return;
     }
-    ws.writeTextMessage(frame).onComplete(ar -> pendingBytes.addAndGet(-size));
-    if (isNotify) {
-      metrics.delivered();
+    ctx.writeAndFlush(new TextWebSocketFrame(frame)).addListener(f -> pendingBytes.addAndGet(-size));
+  }
+
+  /** Sends a protocol ping (the keepalive). */
+  void ping() {
+    if (!closing.get() && !peerClosed) {
+      ctx.writeAndFlush(new PingWebSocketFrame());
     }
   }
 
@@ -267,11 +266,12 @@ public final class WebSocketSession implements Subscriber {
     close(CloseCodes.SERVICE_RESTART, "backbone resync: reconnect and re-fetch policy and data");
   }
 
-  /** Closes with a code and a reason (trimmed to the 123 bytes a close frame allows). Idempotent. */
+  /**
+   * Starts the closing handshake with a code and a reason (trimmed to the 123 bytes a close frame
+   * allows); the connection is dropped when the peer answers, or after a grace period. Idempotent.
+   */
   public void close(CloseCodes code, String reason) {
-    if (closing.compareAndSet(false, true)) {
-      ws.close((short) code.code(), trimReason(reason));
-    }
+    closeWithin(code, reason, CLOSE_HANDSHAKE_MILLIS);
   }
 
   /**
@@ -279,17 +279,50 @@ public final class WebSocketSession implements Subscriber {
    * so after a short grace the TCP connection is dropped and the queued bytes are freed.
    */
   public void abort(CloseCodes code, String reason) {
-    close(code, reason);
-    if (ws instanceof WebSocketInternal internal) {
-      ChannelHandlerContext ctx = internal.channelHandlerContext();
-      ctx.executor().schedule(() -> {
-        if (ctx.channel().isOpen()) {
-          log.info("session {} ({}): peer did not complete the close handshake; dropping the connection", id, peer);
-          // Through the pipeline, Vert.x would first flush what the peer is not reading; the
-          // channel's unsafe close drops the socket and frees the queued bytes now.
-          ctx.channel().unsafe().close(ctx.channel().voidPromise());
-        }
-      }, ABORT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    closeWithin(code, reason, ABORT_GRACE_MILLIS);
+  }
+
+  private void closeWithin(CloseCodes code, String reason, long graceMillis) {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    Channel channel = ctx.channel();
+    if (peerClosed) {
+      channel.close(); // the peer's close frame was already answered
+      return;
+    }
+    ctx.writeAndFlush(new CloseWebSocketFrame(code.code(), trimReason(reason)));
+    ctx.executor().schedule(() -> {
+      if (channel.isOpen()) {
+        log.debug("session {} ({}): peer did not complete the close handshake; dropping the connection", id, peer);
+        // unsafe().close drops the socket and frees what the peer did not read, without flushing it first.
+        channel.unsafe().close(channel.voidPromise());
+      }
+    }, graceMillis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * After a frame broke the protocol, nothing more can be decoded, not even the peer's answer to
+   * our close frame: drop the connection as soon as everything queued (the close frame) is written.
+   */
+  void dropOnceWritten() {
+    ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * The peer's close frame arrived (on the event loop): answers it with the same code unless our
+   * own close frame went first, then closes the connection once the answer is written.
+   */
+  void peerClosed(CloseWebSocketFrame frame) {
+    peerClosed = true;
+    Channel channel = ctx.channel();
+    if (closing.compareAndSet(false, true)) {
+      int code = frame.statusCode();
+      CloseWebSocketFrame answer = code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, "");
+      ctx.writeAndFlush(answer).addListener(f -> channel.close());
+    } else {
+      channel.close();
     }
   }
 
@@ -309,10 +342,6 @@ public final class WebSocketSession implements Subscriber {
   boolean pongOverdue(long nowNanos, long timeoutNanos) {
     long sent = pingSentNanos;
     return sent != 0 && lastPongNanos - sent < 0 && nowNanos - sent > timeoutNanos;
-  }
-
-  ServerWebSocket socket() {
-    return ws;
   }
 
   static String trimReason(String reason) {
