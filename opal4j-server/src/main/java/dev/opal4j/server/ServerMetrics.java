@@ -23,6 +23,8 @@ public final class ServerMetrics {
 
   ServerMetrics(Hub hub, BackboneSupervisor backbone, ResyncCoordinator resync, SessionMetrics sessions,
       WebSocketEndpoint endpoint) {
+    // Heap and non-heap pools: what an operator sizes workers by (and the load harness reads).
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
     Gauge.builder("opal_ws_connections", endpoint, WebSocketEndpoint::sessionCount)
         .description("open client websocket connections").register(registry);
     Gauge.builder("opal_topics", hub.registry(), r -> r.topicCount()).description("topics with subscribers").register(registry);

@@ -111,4 +111,11 @@ class RestApiTest {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).contains("opal_ws_connections").contains("opal_notifications_delivered_total");
   }
+
+  @Test
+  void metricsIncludeTheJvmMemoryAnOperatorSizesWorkersBy() throws Exception {
+    String body = server.get("/metrics").body();
+    assertThat(body).containsPattern("jvm_memory_used_bytes\\{area=\"heap\"[^}]*\\} [0-9.E+-]+")
+        .contains("jvm_memory_max_bytes");
+  }
 }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpContentCompressor;
 import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
@@ -26,7 +27,7 @@ import java.util.function.Consumer;
 /**
  * Takes an upgrade request's connection away from Vert.x's HTTP handling and completes the
  * websocket handshake on a plain Netty pipeline: a row of single-purpose handlers (frame codec,
- * permessage-deflate, fragment aggregation with the inbound limit, the session).
+ * permessage-deflate, UTF-8 validation, fragment aggregation with the inbound limit, the session).
  *
  * <p>Why not Vert.x's own websockets: every Vert.x connection carries two message queues whose
  * first chunk is a fixed 1024-slot array, and keeps the upgrade request and response alive: 13 of
@@ -88,7 +89,9 @@ final class WebSocketUpgrade {
       removeIfPresent(pipeline, ChunkedWriteHandler.class);
       pipeline.addAfter(vertx.name(), "ws-deflate", new WebSocketServerCompressionHandler());
       pipeline.addAfter("ws-deflate", "ws-handshake", new Handshake(handshaker, vertx.handler(), onOpen));
-      pipeline.addAfter("ws-handshake", "ws-aggregator", new WebSocketFrameAggregator(maxInboundBytes));
+      // After the deflate decoder (installed right behind "ws-deflate"): validates what was sent, uncompressed.
+      pipeline.addAfter("ws-handshake", "ws-utf8", new Utf8FrameValidator(false));
+      pipeline.addAfter("ws-utf8", "ws-aggregator", new WebSocketFrameAggregator(maxInboundBytes));
       pipeline.addAfter("ws-aggregator", SESSION_HANDLER, session);
       // The request passes the deflate negotiation on its way in, the 101 response on its way out.
       vertx.fireChannelRead(upgrade);
