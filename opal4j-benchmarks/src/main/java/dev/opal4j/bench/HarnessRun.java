@@ -386,7 +386,8 @@ final class HarnessRun {
 
   private static int ephemeralPorts() {
     try {
-      String[] range = java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      // readAllLines, not readString: sysctl files report size 0 and may then read as one byte
+      String[] range = java.nio.file.Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+");
       return Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
     } catch (IOException | RuntimeException e) {
       return 28_000;
