@@ -56,6 +56,7 @@ final class HarnessRun {
     r.subscribersTarget = s.subscribers();
     r.publish = s.publish();
     r.rateTarget = s.rate();
+    r.loadAverageAtStart = ProcStats.loadAverage(); // before our own processes add to it
     ServerProcess server = null;
     Thread cleanup = null;
     NettyTransport transport = null;
@@ -192,6 +193,7 @@ final class HarnessRun {
         windowEnd = snapshot(pids, null);
         r.windowSeconds = (windowEnd.nanos() - windowStart.nanos()) / 1e9;
       }
+      r.loadAverageAtEnd = ProcStats.loadAverage();
       double wall = windowEnd.nanos() - windowStart.nanos();
       if (!pids.isEmpty() && windowEnd.serverCpu() >= windowStart.serverCpu()) {
         // a server process that died in the window makes the sum shrink: then CPU stays unmeasured
