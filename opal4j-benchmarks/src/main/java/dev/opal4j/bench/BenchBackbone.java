@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,10 @@ public final class BenchBackbone implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "redis|postgres|kafka|pulsar", description = "The backbone to start.")
   String kind;
 
+  @Option(names = "--setting", paramLabel = "KEY=VALUE",
+      description = "A broker setting (Kafka server.properties, Pulsar standalone.conf), e.g. managedLedgerNewEntriesCheckDelayInMillis=0. Repeatable; kafka and pulsar only.")
+  Map<String, String> settings = new LinkedHashMap<>();
+
   @Option(names = "--max-seconds", paramLabel = "SECONDS", description = "Exit (closing the backbone) after this long at the latest. Default ${DEFAULT-VALUE}.")
   long maxSeconds = 3600;
 
@@ -67,10 +73,14 @@ public final class BenchBackbone implements Callable<Integer> {
       System.err.println("bench backbone: KIND must be redis, postgres, kafka or pulsar; got '" + kind + "'");
       return 2;
     }
+    if (!settings.isEmpty() && (k == Kind.REDIS || k == Kind.POSTGRES)) {
+      System.err.println("bench backbone: --setting is for kafka and pulsar only");
+      return 2;
+    }
     Thread closeOnExit = new Thread(this::close, "bench-backbone-close");
     Runtime.getRuntime().addShutdownHook(closeOnExit);
     long began = System.nanoTime();
-    HttpServer control = serveControl(launch(k));
+    HttpServer control = serveControl(launch(k, settings));
     System.err.printf(Locale.ROOT, "bench backbone: %s ready in %.1f s%n", k.name().toLowerCase(Locale.ROOT),
         (System.nanoTime() - began) / 1e9);
     System.out.println("backbone ready uri=" + backbone.uri() + " control=" + controlUrl(control));
@@ -106,12 +116,16 @@ public final class BenchBackbone implements Callable<Integer> {
     return closeRequested.await(timeout, unit);
   }
 
-  private static BackboneFixture launch(Kind kind) {
+  private static BackboneFixture launch(Kind kind, Map<String, String> settings) {
     return switch (kind) {
       case REDIS -> RedisServer.launch();
       case POSTGRES -> PostgresServer.launch();
-      case KAFKA -> KafkaBroker.launch();
-      case PULSAR -> PulsarBroker.launch();
+      case KAFKA -> {
+        KafkaBroker.Builder builder = KafkaBroker.builder();
+        settings.forEach(builder::property);
+        yield builder.build();
+      }
+      case PULSAR -> PulsarBroker.launch(settings);
     };
   }
 

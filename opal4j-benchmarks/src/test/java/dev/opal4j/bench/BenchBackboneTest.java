@@ -103,4 +103,9 @@ class BenchBackboneTest {
   void anUnknownKindIsABadFlag() {
     assertThat(new CommandLine(new BenchBackbone()).execute("rabbitmq")).isEqualTo(2);
   }
+
+  @Test
+  void brokerSettingsAreForKafkaAndPulsarOnly() {
+    assertThat(new CommandLine(new BenchBackbone()).execute("redis", "--setting", "maxmemory=1mb")).isEqualTo(2);
+  }
 }
