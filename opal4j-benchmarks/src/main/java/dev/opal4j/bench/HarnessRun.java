@@ -56,6 +56,7 @@ final class HarnessRun {
     r.subscribersTarget = s.subscribers();
     r.publish = s.publish();
     r.rateTarget = s.rate();
+    r.loadAverageAtStart = ProcStats.loadAverage(); // before our own processes add to it
     ServerProcess server = null;
     Thread cleanup = null;
     NettyTransport transport = null;
@@ -192,6 +193,7 @@ final class HarnessRun {
         windowEnd = snapshot(pids, null);
         r.windowSeconds = (windowEnd.nanos() - windowStart.nanos()) / 1e9;
       }
+      r.loadAverageAtEnd = ProcStats.loadAverage();
       double wall = windowEnd.nanos() - windowStart.nanos();
       if (!pids.isEmpty() && windowEnd.serverCpu() >= windowStart.serverCpu()) {
         // a server process that died in the window makes the sum shrink: then CPU stays unmeasured
@@ -386,7 +388,8 @@ final class HarnessRun {
 
   private static int ephemeralPorts() {
     try {
-      String[] range = java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      // readAllLines, not readString: sysctl files report size 0 and may then read as one byte
+      String[] range = java.nio.file.Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim().split("\\s+");
       return Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
     } catch (IOException | RuntimeException e) {
       return 28_000;

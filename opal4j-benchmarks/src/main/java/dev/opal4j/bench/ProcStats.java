@@ -82,6 +82,19 @@ final class ProcStats {
     return sum;
   }
 
+  /** The machine's 1-minute load average ({@code /proc/loadavg}), or -1 if unknown. */
+  static double loadAverage() {
+    try {
+      return parseLoadAverage(Files.readString(Path.of("/proc/loadavg")));
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  static double parseLoadAverage(String loadavg) {
+    return Double.parseDouble(loadavg.trim().split("\\s+")[0]);
+  }
+
   /** The soft RLIMIT_NOFILE of this process, or -1 if unknown. */
   static long openFilesLimit() {
     try {

@@ -56,6 +56,10 @@ final class Report {
         mib(r.generatorRssBefore), mib(r.generatorRssAfter), kib(r.generatorRssPerConnection)));
     sb.append(String.format(Locale.ROOT, "   CPU (measured window): server %s cores, generator %s cores%n",
         r.serverCpuCores < 0 ? "n/a" : fmt(r.serverCpuCores), fmt(r.generatorCpuCores)));
+    if (r.loadAverageAtStart >= 0) {
+      sb.append(String.format(Locale.ROOT, "   machine load (1-min average): %.2f at the start, %.2f after the measured window%n",
+          r.loadAverageAtStart, r.loadAverageAtEnd));
+    }
     for (Map<String, Object> h : r.hooks) {
       sb.append("   hook: ").append(h).append('\n');
     }
@@ -128,6 +132,9 @@ final class Report {
     ObjectNode cpu = o.putObject("cpu_cores");
     cpu.put("server", round(r.serverCpuCores));
     cpu.put("generator", round(r.generatorCpuCores));
+    ObjectNode load = o.putObject("load_average_1m");
+    load.put("start", r.loadAverageAtStart);
+    load.put("end", r.loadAverageAtEnd);
     o.putPOJO("hooks", r.hooks);
     o.put("all_current_after_last_hook_ms", round(r.allCurrentAfterLastHookMs));
     return Json.write(o);
@@ -146,6 +153,9 @@ final class Report {
     }
     if (!r.closes.isEmpty()) {
       notes.add("closes " + r.closes);
+    }
+    if (r.loadAverageAtStart >= 0) {
+      notes.add(String.format(Locale.ROOT, "load avg %.2f → %.2f", r.loadAverageAtStart, r.loadAverageAtEnd));
     }
     boolean pub = !r.publish.equals("none");
     return "| " + String.join(" | ",

@@ -76,6 +76,9 @@ final class Results {
   double generatorRssPerConnection = -1;
   double serverCpuCores = -1;
   double generatorCpuCores = -1;
+  // the machine: on a shared machine, other jobs' load explains much of the spread between runs
+  double loadAverageAtStart = -1;
+  double loadAverageAtEnd = -1;
   // recovery hooks
   List<Map<String, Object>> hooks = new ArrayList<>();
   double allCurrentAfterLastHookMs = -1;

@@ -30,4 +30,10 @@ class ProcStatsTest {
   void parsesKibValues() {
     assertThat(ProcStats.parseKib("   123456 kB")).isEqualTo(123456);
   }
+
+  @Test
+  void theLoadAverageIsTheFirstFieldOfProcLoadavg() {
+    assertThat(ProcStats.parseLoadAverage("2.31 1.87 1.02 3/412 12345\n")).isEqualTo(2.31);
+    assertThat(ProcStats.loadAverage()).isGreaterThanOrEqualTo(0);
+  }
 }

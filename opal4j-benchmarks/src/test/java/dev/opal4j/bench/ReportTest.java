@@ -85,4 +85,14 @@ class ReportTest {
     String text = Report.summary(sample());
     assertThat(text).contains("S3").contains("p99 2.500 ms").contains("6.00 KiB per connection");
   }
+
+  @Test
+  void theRowNotesTheMachinesLoadAndTheJsonCarriesIt() throws Exception {
+    Results r = sample();
+    r.loadAverageAtStart = 1.5;
+    r.loadAverageAtEnd = 2.75;
+    assertThat(Report.markdownRow(r)).endsWith("| load avg 1.50 → 2.75 |");
+    assertThat(Json.parse(Report.jsonLine(r)).at("/load_average_1m/end").asDouble()).isEqualTo(2.75);
+    assertThat(Report.markdownRow(sample())).doesNotContain("load avg"); // not measured: no note
+  }
 }

@@ -54,7 +54,9 @@ public final class FreePorts {
   /** The first port of net.ipv4.ip_local_port_range (Linux), or 32768 when it cannot be read. */
   static int ephemeralRangeStart() {
     try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      // Read as a stream: sysctl files report size 0, and Files.readString/readAllBytes then
+      // return only their first byte on some kernels (6.18: "3" instead of "32768\t60999").
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
       return Integer.parseInt(range.split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 32_768;

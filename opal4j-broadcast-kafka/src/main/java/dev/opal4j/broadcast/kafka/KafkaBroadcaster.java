@@ -346,7 +346,7 @@ final class KafkaBroadcaster implements Broadcaster {
     return p;
   }
 
-  private Map<String, Object> producerProperties(int maxRequestSize) {
+  Map<String, Object> producerProperties(int maxRequestSize) {
     Map<String, Object> p = common();
     p.put("client.id", config.clientId + "-producer");
     p.put("key.serializer", ByteArraySerializer.class);
@@ -354,6 +354,10 @@ final class KafkaBroadcaster implements Broadcaster {
     p.put("acks", "all");
     p.put("enable.idempotence", true);
     p.put("max.in.flight.requests.per.connection", 5); // ordered, since idempotent
+    // Send at once. kafka-clients 4.x waits 5 ms by default (KIP-1030) to fill batches; at the
+    // backbone's rates a batch never fills, so every update just waited 5 ms. Under a burst the
+    // producer still batches what accumulates while a request is in flight.
+    p.put("linger.ms", 0);
     p.put("max.request.size", maxRequestSize);
     p.put("delivery.timeout.ms", (int) DELIVERY_TIMEOUT.toMillis());
     p.put("max.block.ms", (int) CONNECT_TIMEOUT.toMillis());

@@ -158,6 +158,16 @@ class KafkaClientConfigTest {
   }
 
   @Test
+  void theProducerSendsEachUpdateAtOnceInsteadOfLingeringForABatch() throws Exception {
+    // kafka-clients 4.x lingers 5 ms by default: 5 ms added to every cross-node delivery.
+    KafkaBroadcaster broadcaster = new KafkaBroadcaster(config("kafka://k1", Map.of()), null);
+    assertThat(broadcaster.producerProperties(1 << 20))
+        .containsEntry("linger.ms", 0)
+        .containsEntry("enable.idempotence", true)
+        .containsEntry("acks", "all");
+  }
+
+  @Test
   void theFactoryServesTheKafkaScheme() {
     assertThat(new KafkaBroadcasterFactory().schemes()).containsExactly("kafka");
   }

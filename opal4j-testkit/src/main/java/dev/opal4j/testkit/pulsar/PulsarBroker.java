@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +59,7 @@ public final class PulsarBroker implements BackboneFixture {
   private int starts;
   private ChildJvm process;
 
-  private PulsarBroker() {
+  private PulsarBroker(Map<String, String> settings) {
     this.classpath = ChildJvm.classpathResource(CLASSPATH_RESOURCE, "opal4j-testkit-pulsar-broker");
     this.brokerPort = FreePorts.next();
     this.webPort = FreePorts.next();
@@ -69,7 +70,7 @@ public final class PulsarBroker implements BackboneFixture {
       Files.writeString(log4j, LOG4J2);
       jvmArgs.add("-Dlog4j2.configurationFile=" + log4j);
       Path config = dir.resolve("standalone.conf");
-      Files.writeString(config, config());
+      Files.writeString(config, config(settings));
       this.args = List.of("--config", config.toString(), "--no-functions-worker", "--no-stream-storage",
           "--bookkeeper-port", String.valueOf(bookiePort),
           "--bookkeeper-dir", dir.resolve("bookkeeper").toString(),
@@ -87,7 +88,15 @@ public final class PulsarBroker implements BackboneFixture {
 
   /** A started standalone Pulsar. */
   public static PulsarBroker launch() {
-    return new PulsarBroker();
+    return new PulsarBroker(Map.of());
+  }
+
+  /**
+   * A started standalone Pulsar with more broker settings ({@code standalone.conf} names, e.g.
+   * {@code managedLedgerNewEntriesCheckDelayInMillis=0}); they win over the fixture's own.
+   */
+  public static PulsarBroker launch(Map<String, String> settings) {
+    return new PulsarBroker(settings);
   }
 
   @Override
@@ -170,7 +179,8 @@ public final class PulsarBroker implements BackboneFixture {
     }
   }
 
-  private String config() {
+  private String config(Map<String, String> settings) {
+    List<String> extra = settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     return String.join("\n",
         "clusterName=standalone",
         "bindAddress=127.0.0.1",
@@ -198,6 +208,8 @@ public final class PulsarBroker implements BackboneFixture {
         // As in Pulsar's own standalone.conf: a bookie takes entries of maxMessageSize (5 MiB)
         // plus 10 KiB of framing; the bookie default (exactly 5 MiB) drops the biggest messages.
         "nettyMaxFrameSizeBytes=5253120",
+        // Later lines win when the file is read, so the caller's settings go last.
+        String.join("\n", extra),
         "");
   }
 
