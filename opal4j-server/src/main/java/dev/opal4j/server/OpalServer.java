@@ -95,8 +95,8 @@ public final class OpalServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    ResyncCoordinator resync = new ResyncCoordinator(hub::sessions, loop, config.resilience().settle(),
-        () -> ThreadLocalRandom.current().nextDouble());
+    ResyncCoordinator resync = new ResyncCoordinator(hub::sessions, loop, config.resilience().resyncSpread(),
+        config.limits().maxHandshakesPerSecond(), () -> ThreadLocalRandom.current().nextDouble());
     BackboneSupervisor backbone = null;
     dev.opal4j.server.policy.FleetLeadership fleet = dev.opal4j.server.policy.FleetLeadership.nodeOnly();
     if (config.broadcastUri() != null) {

@@ -33,7 +33,7 @@ class BackboneSupervisorTest {
 
   private static ResilienceSettings fast(int maxRetries, boolean resync) {
     return new ResilienceSettings(true, maxRetries, Duration.ofMillis(10), Duration.ofMillis(50), 100, 1 << 20,
-        resync, Duration.ofMillis(100), true, Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(30));
+        resync, Duration.ofMillis(100), Duration.ofMillis(100), true, Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(30));
   }
 
   final class Worker {
@@ -46,7 +46,8 @@ class BackboneSupervisorTest {
     Worker(ResilienceSettings settings) {
       hub.register(client);
       hub.registry().subscribe(client, List.of("t"));
-      ResyncCoordinator resync = new ResyncCoordinator(hub::sessions, loop, settings.settle(), () -> 0.5);
+      ResyncCoordinator resync = new ResyncCoordinator(hub::sessions, loop, settings.resyncSpread(), Integer.MAX_VALUE,
+          () -> 0.5);
       supervisor = new BackboneSupervisor(new MemoryBroadcasterFactory(),
           new BroadcastSettings(URI.create(uri), "EventNotifier", Ids.secureUuidHex(), Map.of()), settings, hub, resync,
           gaveUp::add, loop, new Backoff(settings.backoffMin(), settings.backoffMax(), () -> 0.5), Clock.systemUTC());
@@ -192,7 +193,7 @@ class BackboneSupervisorTest {
   @Test
   void whenTheReplayBufferOverflowsClientsAreResyncedEvenIfResyncIsDisabled() {
     ResilienceSettings small = new ResilienceSettings(true, 0, Duration.ofMillis(10), Duration.ofMillis(50), 2, 1 << 20,
-        false, Duration.ofMillis(50), true, Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(30));
+        false, Duration.ofMillis(50), Duration.ofMillis(50), true, Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(30));
     Worker a = new Worker(small).start();
     awaitState(a, BackboneState.CONNECTED);
     backbone.breakDown();
