@@ -14,7 +14,7 @@ import java.time.Duration;
  * @param replayBufferMaxBytes {@code OPAL_BROADCAST_REPLAY_BUFFER_MAX_BYTES} (64 MiB, opal4j)
  * @param resyncOnReconnect {@code OPAL_BROADCAST_RESYNC_ON_RECONNECT} (true)
  * @param settle {@code OPAL_BROADCAST_RESYNC_SETTLE_SECONDS} (2)
- * @param resyncSpread {@code OPAL_BROADCAST_RESYNC_SPREAD_SECONDS} (1, opal4j): the shortest window
+ * @param resyncSpread {@code OPAL_BROADCAST_RESYNC_SPREAD_SECONDS} (0.5, opal4j): the shortest window
  *     a resync spreads its 1012 closes over; longer when the worker has more clients than half its
  *     handshake rate can take back in that time
  * @param healthcheckEnabled {@code OPAL_BROADCAST_HEALTHCHECK_ENABLED} (true)
@@ -42,7 +42,7 @@ public record ResilienceSettings(
 
   public static ResilienceSettings defaults() {
     return new ResilienceSettings(true, 0, Duration.ofMillis(500), Duration.ofSeconds(30), 10_000,
-        64L << 20, true, Duration.ofSeconds(2), Duration.ofSeconds(1), true, Duration.ofSeconds(60), Duration.ofSeconds(10),
+        64L << 20, true, Duration.ofSeconds(2), Duration.ofMillis(500), true, Duration.ofSeconds(60), Duration.ofSeconds(10),
         Duration.ofSeconds(30));
   }
 }

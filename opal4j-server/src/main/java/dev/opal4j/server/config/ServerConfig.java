@@ -108,7 +108,7 @@ public record ServerConfig(
         r.bytes("OPAL_BROADCAST_REPLAY_BUFFER_MAX_BYTES", 64L << 20, 1),
         r.bool("OPAL_BROADCAST_RESYNC_ON_RECONNECT", true),
         r.seconds("OPAL_BROADCAST_RESYNC_SETTLE_SECONDS", 2, 0),
-        r.seconds("OPAL_BROADCAST_RESYNC_SPREAD_SECONDS", 1, 0),
+        r.seconds("OPAL_BROADCAST_RESYNC_SPREAD_SECONDS", 0.5, 0),
         r.bool("OPAL_BROADCAST_HEALTHCHECK_ENABLED", true),
         r.seconds("OPAL_BROADCAST_HEALTHCHECK_GRACE_SECONDS", 60, 0),
         r.seconds("OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", 10, 0),
