@@ -6,21 +6,23 @@ import dev.opal4j.protocol.CloseCodes;
 import dev.opal4j.protocol.Ids;
 import dev.opal4j.protocol.NotifyFrames;
 import dev.opal4j.server.auth.PeerClaims;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.TimeUnit;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.util.concurrent.FastThreadLocal;
-import java.util.ArrayList;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -306,8 +308,7 @@ public final class WebSocketSession implements Subscriber {
    * our close frame: drop the connection as soon as everything queued (the close frame) is written.
    */
   void dropOnceWritten() {
-    ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
-        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 
   /**
