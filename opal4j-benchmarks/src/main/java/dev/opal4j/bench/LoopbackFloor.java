@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -86,14 +85,13 @@ public final class LoopbackFloor implements Runnable {
 
   private void measure(EventLoopGroup serverLoops, EventLoopGroup clientLoops) throws InterruptedException {
     List<Channel> accepted = new CopyOnWriteArrayList<>();
-    AckCounter acks = new AckCounter();
     Channel listener = new ServerBootstrap().group(serverLoops).channel(EpollServerSocketChannel.class)
         .option(ChannelOption.SO_BACKLOG, 4096)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            ch.pipeline().addLast(acks);
+            ch.pipeline().addLast(new AckCounter());
             accepted.add(ch);
           }
         }).bind("127.0.0.1", 0).sync().channel();
@@ -175,21 +173,18 @@ public final class LoopbackFloor implements Runnable {
     listener.close().sync();
   }
 
-  /** Server side: counts the acks (fixed size, so bytes tell how many). */
-  @io.netty.channel.ChannelHandler.Sharable
+  /** Server side: counts one connection's acks (fixed size, so bytes tell how many). */
   private final class AckCounter extends ChannelInboundHandlerAdapter {
+    private long received;
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      ByteBuf bytes = (ByteBuf) msg;
-      long before = ctx.channel().attr(ACK_BYTES).get() == null ? 0 : ctx.channel().attr(ACK_BYTES).get();
-      long after = before + bytes.readableBytes();
-      ctx.channel().attr(ACK_BYTES).set(after);
-      ackedRounds.addAndGet(after / ackBytes - before / ackBytes);
+      long before = received;
+      received += ((ByteBuf) msg).readableBytes();
+      ackedRounds.addAndGet(received / ackBytes - before / ackBytes);
       ReferenceCountUtil.release(msg);
     }
   }
-
-  private static final io.netty.util.AttributeKey<Long> ACK_BYTES = io.netty.util.AttributeKey.valueOf("ackBytes");
 
   /** Client side: one ack per frame (whole frames from the decoder in front), flushed once per read batch. */
   private final class Answerer extends ChannelInboundHandlerAdapter {

@@ -1,7 +1,6 @@
 package dev.opal4j.bench;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,7 +35,7 @@ final class ServerProcess implements AutoCloseable {
     if (!Files.isExecutable(script)) {
       throw new IOException("cannot start the server: " + script + " is not executable (set OPAL4J_HOME to the repository root)");
     }
-    int port = env.containsKey("UVICORN_PORT") ? Integer.parseInt(env.get("UVICORN_PORT")) : freePort();
+    int port = env.containsKey("UVICORN_PORT") ? Integer.parseInt(env.get("UVICORN_PORT")) : dev.opal4j.testkit.FreePorts.next();
     Files.createDirectories(logFile.toAbsolutePath().getParent());
     ProcessBuilder pb = new ProcessBuilder(script.toString()).directory(repoRoot.toFile())
         .redirectErrorStream(true).redirectOutput(logFile.toFile());
@@ -76,12 +75,6 @@ final class ServerProcess implements AutoCloseable {
     }
     throw new IOException("the server on port " + port + " was not ready within " + timeout.toSeconds() + " s (last: "
         + last + "); see " + log);
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   long pid() {
