@@ -48,7 +48,7 @@ public final class RpcTestClient implements AutoCloseable {
 
   public static RpcTestClient connect(String url, String authorization, boolean deflate) throws Exception {
     WebSocketClient client = VERTX.createWebSocketClient(new WebSocketClientOptions()
-        .setTryUsePerMessageCompression(deflate).setMaxFrameSize(16 << 20).setMaxMessageSize(16 << 20));
+        .setTryUsePerMessageCompression(deflate).setCompressionAllowClientNoContext(deflate).setMaxFrameSize(16 << 20).setMaxMessageSize(16 << 20));
     WebSocketConnectOptions options = new WebSocketConnectOptions().setAbsoluteURI(url);
     if (authorization != null) {
       options.addHeader("Authorization", authorization);

@@ -125,7 +125,7 @@ class WebSocketProtocolTest {
   }
 
   @Test
-  void permessageDeflateOfferedByTheClientIsAcceptedAndNotificationsOfEverySizeArrive() throws Exception {
+  void aNettyClientOfferingNoContextTakeoverCompressesAndNotificationsOfEverySizeArrive() throws Exception {
     try (RpcTestClient c = RpcTestClient.connect(server.ws(), null, true)) {
       assertThat(c.request("_ping_", "{}").at("/response/result").asText()).isEqualTo("pong");
       assertThat(c.request("subscribe", "{\"topics\": [\"deflated\"]}").at("/response/result").asBoolean()).isTrue();

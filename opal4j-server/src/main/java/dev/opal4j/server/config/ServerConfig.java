@@ -54,7 +54,8 @@ public record ServerConfig(
       int maxHandshakesPerSecond,
       int eventLoops,
       int authFailuresPerAddress,
-      Duration authFailureWindow) {}
+      Duration authFailureWindow,
+      boolean permessageDeflate) {}
 
   /** TLS for the server's own port, from uvicorn's variables; null fields mean plain HTTP. */
   public record Tls(String certFile, String keyFile, String keyPassword) {
@@ -135,7 +136,8 @@ public record ServerConfig(
         r.integer("OPAL_WS_MAX_HANDSHAKES_PER_SECOND", 2_000, 1, Integer.MAX_VALUE),
         r.integer("OPAL_SERVER_EVENT_LOOPS", io.vertx.core.VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, 1, 1024),
         r.integer("OPAL_WS_AUTH_FAILURES_PER_ADDRESS", 20, 1, Integer.MAX_VALUE),
-        r.seconds("OPAL_WS_AUTH_FAILURE_WINDOW_SECONDS", 10, 0.1));
+        r.seconds("OPAL_WS_AUTH_FAILURE_WINDOW_SECONDS", 10, 0.1),
+        r.bool("OPAL_WS_PERMESSAGE_DEFLATE", true));
 
     Tls tls = new Tls(r.raw("UVICORN_SSL_CERTFILE"), r.raw("UVICORN_SSL_KEYFILE"), r.raw("UVICORN_SSL_KEYFILE_PASSWORD"));
     if (tls.keyPassword() != null) {

@@ -70,7 +70,10 @@ final class SessionFrameHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
       return;
     }
-    if (cause instanceof TooLongFrameException) {
+    if (cause instanceof FrameRejection rejection) {
+      dispatcher.reject(session, rejection.code(), rejection.reason());
+      session.dropOnceWritten();
+    } else if (cause instanceof TooLongFrameException) {
       rejectOverLimit();
     } else if (cause instanceof CorruptedWebSocketFrameException corrupt) {
       if (WebSocketCloseStatus.MESSAGE_TOO_BIG.equals(corrupt.closeStatus())) {

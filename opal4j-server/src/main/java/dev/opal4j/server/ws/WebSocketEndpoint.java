@@ -77,7 +77,7 @@ public final class WebSocketEndpoint {
       return;
     }
     SessionFrameHandler frames = new SessionFrameHandler(dispatcher, limits.maxInboundFrameBytes(), this::closed);
-    WebSocketUpgrade.accept(req, limits.maxInboundFrameBytes(), frames, ctx -> {
+    WebSocketUpgrade.accept(req, limits.maxInboundFrameBytes(), limits.permessageDeflate(), frames, ctx -> {
       WebSocketSession session = new WebSocketSession(ctx, claims, limits.outboundQueueBytes(),
           limits.maxNotifyBytes(), metrics);
       frames.attach(session);
