@@ -142,8 +142,9 @@ public record ServerConfig(
         r.seconds("OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", 10, 0),
         r.seconds("OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", 30, 0.1));
 
-    // read here so that it is a known name and a bad value stops start-up; the Redis backend reads it
-    r.integer("OPAL_LEADER_LEASE_SECONDS", 10, 1, Integer.MAX_VALUE);
+    // read here so that it is a known name and a bad value stops start-up; the Redis backend reads
+    // it again with the same rule (decimal seconds, at least 0.3)
+    r.seconds("OPAL_LEADER_LEASE_SECONDS", 10, 0.3);
     policySourceType(r);
 
     AuthSettings auth = AuthSettings.bind(r);

@@ -195,7 +195,7 @@ class ServerConfigTest {
         Map.entry("OPAL_SERVER_WORKER_COUNT", "1"),
         Map.entry("UVICORN_NUM_WORKERS", "1"),
         Map.entry("OPAL_LOG_LEVEL", "INFO"),
-        Map.entry("OPAL_LEADER_LEASE_SECONDS", "10"),
+        Map.entry("OPAL_LEADER_LEASE_SECONDS", "1.5"),
         Map.entry("OPAL_AUTH_JWT_AUDIENCE", "a"),
         Map.entry("OPAL_AUTH_PUBLIC_KEY_FORMAT", "ssh"),
         Map.entry("OPAL_AUTH_PRIVATE_KEY_FORMAT", "pem"),
