@@ -149,7 +149,10 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
         Long.MAX_VALUE).encode());
   }
 
-  /** The backbone's message size limit in bytes, or -1 (none known yet, or none). */
+  /**
+   * The message size limit in bytes of the backbone as of the latest successful connection, or -1
+   * (never connected yet, or no limit).
+   */
   public int maxMessageBytes() {
     return maxMessageBytes;
   }
@@ -200,8 +203,10 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     Broadcaster b = null;
     try {
       b = factory.create(settings, new Listener(gen));
-      maxMessageBytes = b.maxMessageBytes();
       b.connect();
+      // Only a connected broadcaster knows its limit (Kafka's topic config, Pulsar's broker
+      // announcement), and a reconnect may reach a broker configured differently.
+      maxMessageBytes = b.maxMessageBytes();
     } catch (BroadcastConfigurationException e) {
       closeQuietly(b);
       setState(BackboneState.STOPPED, "configuration error: " + e.getMessage());
