@@ -123,7 +123,7 @@ public final class OpalServer implements AutoCloseable {
     WebSocketEndpoint endpoint = new WebSocketEndpoint(auth, hub, dispatcher, config.limits(), sessionMetrics,
         new HandshakeGuard(config.allowedOrigins(),
             config.limits().authFailuresPerAddress(), config.limits().authFailureWindow().toNanos(),
-            config.limits().maxHandshakesPerSecond()));
+            config.limits().maxHandshakesPerSecond(), config.trustedProxies()));
     ServerMetrics metrics = new ServerMetrics(hub, backbone, resync, sessionMetrics, endpoint);
     BackboneSupervisor backboneRef = backbone;
     dev.opal4j.server.policy.PolicyService policy = null;

@@ -38,7 +38,8 @@ public record ServerConfig(
     Tls tls,
     dev.opal4j.policy.PolicyRepoSettings policy,
     Keepalive keepalive,
-    String logLevel) {
+    String logLevel,
+    TrustedProxies trustedProxies) {
 
   /** OPAL's broadcast keepalive: the leader publishes {@code topic} with {@code null} this often (0 = off). */
   public record Keepalive(Duration interval, String topic) {}
@@ -196,13 +197,24 @@ public record ServerConfig(
         dev.opal4j.policy.PolicyRepoSettings.bind(r),
         new Keepalive(r.seconds("OPAL_BROADCAST_KEEPALIVE_INTERVAL", 3600, 0),
             r.string("OPAL_BROADCAST_KEEPALIVE_TOPIC", "__broadcast_session_keepalive__")),
-        logLevel);
+        logLevel,
+        trustedProxies(r));
     for (String route : List.of(config.jwksRoute, config.allDataRoute, config.dataConfigRoute, config.dataCallbackRoute)) {
       if (!route.startsWith("/")) {
         r.error("route '" + route + "' must start with '/'");
       }
     }
     return config;
+  }
+
+  private static TrustedProxies trustedProxies(EnvBinder r) {
+    try {
+      return TrustedProxies.parse(r.list("OPAL_TRUSTED_PROXIES", List.of()));
+    } catch (IllegalArgumentException e) {
+      r.error("OPAL_TRUSTED_PROXIES: " + e.getMessage() + "; expected a comma or JSON list of CIDR blocks"
+          + " such as 10.0.0.0/8,fd00::/8");
+      return TrustedProxies.NONE;
+    }
   }
 
   /**
