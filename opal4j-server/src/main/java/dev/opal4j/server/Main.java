@@ -9,7 +9,8 @@ import java.util.concurrent.CountDownLatch;
  * Entry point of {@code bin/opal-server}. Reads the environment; with {@code UVICORN_NUM_WORKERS>1}
  * it becomes the supervisor of that many worker processes sharing the port, otherwise it is the
  * single worker. Exit codes: 0 stopped, 2 bad configuration, 3 the worker gave up (e.g. backbone
- * unreachable past OPAL_BROADCAST_RECONNECT_MAX_RETRIES).
+ * unreachable past OPAL_BROADCAST_RECONNECT_MAX_RETRIES). A supervisor whose workers all stopped by
+ * themselves exits with their code (see {@link WorkerSupervisor#run}).
  */
 public final class Main {
   /** Set by the supervisor in each worker's environment. */
@@ -29,6 +30,7 @@ public final class Main {
     }
     boolean isWorker = env.containsKey(WORKER_INDEX_ENV);
     if (config.workers() > 1 && !isWorker) {
+      ProcessLogTag.markSupervisor();
       System.exit(new WorkerSupervisor(config.workers()).run());
       return;
     }
