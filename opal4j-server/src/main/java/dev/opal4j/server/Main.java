@@ -31,7 +31,15 @@ public final class Main {
     boolean isWorker = env.containsKey(WORKER_INDEX_ENV);
     if (config.workers() > 1 && !isWorker) {
       ProcessLogTag.markSupervisor();
-      System.exit(new WorkerSupervisor(config.workers()).run());
+      WorkerSupervisor supervisor;
+      try {
+        supervisor = new WorkerSupervisor(config.workers());
+      } catch (java.io.IOException e) {
+        System.err.println("opal4j: cannot create the workers' private directory: " + e.getMessage());
+        System.exit(1);
+        return;
+      }
+      System.exit(supervisor.run());
       return;
     }
     OpalServer server;

@@ -1,5 +1,6 @@
 package dev.opal4j.server;
 
+import dev.opal4j.server.node.WorkerDirectory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,11 +23,15 @@ final class WorkerSupervisor {
   private static final Logger log = LoggerFactory.getLogger(WorkerSupervisor.class);
 
   private final int workers;
+  private final java.nio.file.Path workerDirectory;
   private final List<Process> processes = new ArrayList<>();
   private volatile boolean stopping;
 
-  WorkerSupervisor(int workers) {
+  /** @throws IOException when the private worker directory cannot be created */
+  WorkerSupervisor(int workers) throws IOException {
     this.workers = workers;
+    // Mode 0700: where the workers announce their private report ports (WorkerDirectory).
+    this.workerDirectory = java.nio.file.Files.createTempDirectory("opal4j-workers-");
   }
 
   /** Runs the workers until SIGTERM (returns 0) or until none is left (returns their exit code). */
@@ -109,6 +114,7 @@ final class WorkerSupervisor {
     command.add(Main.class.getName());
     ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
     pb.environment().put(Main.WORKER_INDEX_ENV, Integer.toString(index));
+    pb.environment().put(WorkerDirectory.ENV, workerDirectory.toString());
     Process p = pb.start();
     log.info("started worker {} (pid {})", index, p.pid());
     return p;
@@ -131,6 +137,18 @@ final class WorkerSupervisor {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    deleteWorkerDirectory();
+  }
+
+  private void deleteWorkerDirectory() {
+    try (var files = java.nio.file.Files.list(workerDirectory)) {
+      for (java.nio.file.Path f : files.toList()) {
+        java.nio.file.Files.deleteIfExists(f);
+      }
+      java.nio.file.Files.deleteIfExists(workerDirectory);
+    } catch (IOException e) {
+      log.debug("could not delete {}: {}", workerDirectory, e.getMessage());
     }
   }
 }
