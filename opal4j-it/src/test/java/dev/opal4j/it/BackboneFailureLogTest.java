@@ -53,6 +53,17 @@ class BackboneFailureLogTest {
     assertRateLimited(warnings, log);
   }
 
+  @Test
+  void anUnreachablePostgresIsWarnedAsRefusedRateLimitedAndWithoutStackTraces() throws Exception {
+    URI unreachable = URI.create("postgres://opal:pg-secret@127.0.0.1:" + dev.opal4j.testkit.FreePorts.next() + "/opal");
+    String log = runFailingWorker(unreachable);
+    List<String> warnings = backboneWarnings(log);
+    assertThat(warnings).as(log).isNotEmpty();
+    assertThat(warnings.get(0)).containsIgnoringCase("refused").contains("postgres://");
+    assertNoStackTraceAndNoSecret(log, "pg-secret");
+    assertRateLimited(warnings, log);
+  }
+
   private static String runFailingWorker(URI backbone) throws Exception {
     OpalServerProcess worker = OpalServerProcess.start("backbone-failure", Map.of(
         "OPAL_BROADCAST_URI", backbone.toString(),
