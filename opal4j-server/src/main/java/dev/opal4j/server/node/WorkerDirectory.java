@@ -3,7 +3,6 @@ package dev.opal4j.server.node;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.OptionalInt;
@@ -41,10 +40,8 @@ public final class WorkerDirectory {
   public OptionalInt portOf(int index) {
     try {
       return OptionalInt.of(Integer.parseInt(Files.readString(file(index), StandardCharsets.US_ASCII).trim()));
-    } catch (NoSuchFileException notYet) {
-      return OptionalInt.empty();
-    } catch (IOException | NumberFormatException e) {
-      return OptionalInt.empty();
+    } catch (IOException | NumberFormatException notAnnouncedYet) {
+      return OptionalInt.empty(); // reported to the caller as "has not started yet"
     }
   }
 
