@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * it becomes the supervisor of that many worker processes sharing the port, otherwise it is the
  * single worker. Exit codes: 0 stopped, 2 bad configuration or any command-line argument (there are
  * none yet), 3 the worker gave up (e.g. backbone unreachable past
- * OPAL_BROADCAST_RECONNECT_MAX_RETRIES). Warnings about the environment (unknown variables) are
- * logged once, by the supervisor or the single worker, never by each worker again.
+ * OPAL_BROADCAST_RECONNECT_MAX_RETRIES). A supervisor whose workers all stopped by themselves exits
+ * with their code (see {@link WorkerSupervisor#run}). Warnings about the environment (unknown
+ * variables) are logged once, by the supervisor or the single worker, never by each worker again.
  */
 public final class Main {
   /** Set by the supervisor in each worker's environment. */
@@ -38,15 +39,26 @@ public final class Main {
       return;
     }
     ServerConfig config = binding.config();
-    applyLogLevel(config);
     boolean isWorker = env.containsKey(WORKER_INDEX_ENV);
+    if (config.workers() > 1 && !isWorker) {
+      ProcessLogTag.markSupervisor(); // before its first line: the supervisor's lines are not worker 0's
+    }
+    applyLogLevel(config);
     if (!isWorker) {
       // workers inherit the supervisor's environment: the supervisor (or the single worker) says it once
       Logger log = LoggerFactory.getLogger(Main.class);
       binding.warnings().forEach(log::warn);
     }
     if (config.workers() > 1 && !isWorker) {
-      System.exit(new WorkerSupervisor(config.workers()).run());
+      WorkerSupervisor supervisor;
+      try {
+        supervisor = new WorkerSupervisor(config.workers());
+      } catch (java.io.IOException e) {
+        System.err.println("opal4j: cannot create the workers' private directory: " + e.getMessage());
+        System.exit(1);
+        return;
+      }
+      System.exit(supervisor.run());
       return;
     }
     OpalServer server;

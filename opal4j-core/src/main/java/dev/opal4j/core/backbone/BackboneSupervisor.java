@@ -63,6 +63,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   private final Backoff backoff;
   private final Clock clock;
   private final SequenceTracker sequences = new SequenceTracker(10_000);
+  private final AttemptFailureLog failureLog;
 
   private final Object sendLock = new Object();
   private final ReplayBuffer buffer;
@@ -104,6 +105,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     this.loop = loop;
     this.backoff = backoff;
     this.clock = clock;
+    this.failureLog = new AttemptFailureLog(backoff, clock);
     this.buffer = new ReplayBuffer(resilience.replayBufferSize(), resilience.replayBufferMaxBytes());
     this.stateSince = clock.instant();
   }
@@ -233,6 +235,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     synchronized (sendLock) {
       current = b;
       currentGeneration = gen;
+      failureLog.reset();
       if (!gap && buffer.size() == 0 && !buffer.overflowedSinceDrain()) {
         setState(BackboneState.CONNECTED, "subscribed");
         consecutiveFailures = 0;
@@ -296,8 +299,17 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
       return;
     }
     Duration delay = backoff.delay(consecutiveFailures);
+    BackboneState before = state;
     setState(BackboneState.DISCONNECTED, "attempt " + consecutiveFailures + " failed (" + reason
         + "); retrying in " + delay.toMillis() + " ms");
+    // A state change was just logged at WARN with the reason; otherwise this is the only line.
+    if (failureLog.warn(consecutiveFailures, reason) && before == BackboneState.DISCONNECTED) {
+      log.warn("backbone {}: connection attempt {} failed: {}; retrying in {} ms{}", settings.redactedUri(),
+          consecutiveFailures, reason, delay.toMillis(), failureLog.firstAtCap(consecutiveFailures)
+              ? " (backoff at its maximum; the same failure is logged again at most once per "
+                  + AttemptFailureLog.AT_CAP_INTERVAL.toSeconds() + " s)"
+              : "");
+    }
     loop.schedule(this::attemptConnect, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 
