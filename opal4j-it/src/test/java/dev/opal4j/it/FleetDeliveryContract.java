@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,8 @@ import org.junit.jupiter.api.TestInstance;
  * End to end on one backbone: two nodes, each a supervisor with two worker processes sharing a
  * port, clients on every worker. An update published anywhere reaches every client exactly once; a
  * message in OPAL's format injected straight into the backbone (as a Python OPAL server would send
- * it) reaches every client; opal4j's own backbone messages are in OPAL's format.
+ * it) reaches every client; opal4j's own backbone messages are in OPAL's format; the backbone's
+ * own message limit, learnt on connecting, turns a too-large update into a 413 at publish time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class FleetDeliveryContract {
@@ -41,7 +44,19 @@ abstract class FleetDeliveryContract {
   private final List<FleetClient> clients = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
+  /** Starts the backbone with a message size limit of {@link #configuredLimitBytes()}. */
   protected abstract BackboneFixture startBackbone();
+
+  /**
+   * The message size limit the backbone was started with (or has built in): the limit the server
+   * names may be a little lower (the backend subtracts its framing), never higher.
+   */
+  protected abstract int configuredLimitBytes();
+
+  /** Extra environment for every node, e.g. client limits above a large backbone limit. */
+  protected Map<String, String> nodeSettings() {
+    return Map.of();
+  }
 
   /** Sends one raw message on the channel with the backbone's own command-line tool. */
   protected abstract void injectWithNativeTool(BackboneFixture backbone, String channel, String message) throws Exception;
@@ -50,8 +65,10 @@ abstract class FleetDeliveryContract {
   void startFleet() throws Exception {
     backbone = startBackbone();
     for (String name : List.of("node-a", "node-b")) {
-      OpalServerProcess node = OpalServerProcess.start(name, Map.of(
-          "OPAL_BROADCAST_URI", backbone.uri().toString(), "UVICORN_NUM_WORKERS", "2"));
+      Map<String, String> env = new java.util.HashMap<>(nodeSettings());
+      env.put("OPAL_BROADCAST_URI", backbone.uri().toString());
+      env.put("UVICORN_NUM_WORKERS", "2");
+      OpalServerProcess node = OpalServerProcess.start(name, env);
       nodes.add(node);
       await().atMost(Duration.ofSeconds(60)).until(() -> SocketOwners.listeners(node.port()) == 2);
     }
@@ -89,6 +106,58 @@ abstract class FleetDeliveryContract {
             + "\", \"topics\": [\"policy_data\"]}], \"reason\": \"" + marker + "\"}")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+  }
+
+  private HttpResponse<String> publishBlob(OpalServerProcess node, String marker, int blobLength) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(node.http() + "/data/config"))
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"entries\": [{\"url\": \"\", \"topics\": [\"policy_data\"],"
+            + " \"data\": {\"blob\": \"" + "x".repeat(blobLength) + "\"}}], \"reason\": \"" + marker + "\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static long number(Pattern pattern, String text) {
+    Matcher m = pattern.matcher(text);
+    assertThat(m.find()).as("'" + pattern + "' in: " + text).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  /** Each worker learns the backbone's limit on connecting; a healthy worker may not have yet. */
+  private static void awaitEveryWorkerConnected(OpalServerProcess node) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      Matcher m = Pattern.compile("\\[w(\\d+)\\] BackboneSupervisor: backbone .* -> CONNECTED").matcher(node.logText());
+      Set<String> workers = new HashSet<>();
+      while (m.find()) {
+        workers.add(m.group(1));
+      }
+      return workers.size() == 2;
+    });
+  }
+
+  @Test
+  void anUpdateOneByteOverTheBackbonesLimitIs413NamingItAndOneAtTheLimitReachesEveryClient() throws Exception {
+    nodes.forEach(FleetDeliveryContract::awaitEveryWorkerConnected);
+    // Markers of equal length, so that only the blob changes the message size.
+    String probe = "probe-" + UUID.randomUUID();
+    String over = "overl-" + UUID.randomUUID();
+    String atLimit = "atlim-" + UUID.randomUUID();
+    int probeBlob = configuredLimitBytes() + 100;
+    HttpResponse<String> probed = publishBlob(nodes.get(0), probe, probeBlob);
+    assertThat(probed.statusCode()).as(probed.body()).isEqualTo(413);
+    long size = number(Pattern.compile("backbone message would be (\\d+) bytes"), probed.body());
+    long limit = number(Pattern.compile("backbone's limit of (\\d+) bytes"), probed.body());
+    assertThat(limit).as("the limit named").isLessThanOrEqualTo(configuredLimitBytes())
+        .isGreaterThan(configuredLimitBytes() - 1024L);
+    int atLimitBlob = (int) (probeBlob - (size - limit));
+
+    HttpResponse<String> refused = publishBlob(nodes.get(1), over, atLimitBlob + 1);
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(413);
+    assertThat(refused.body()).contains("limit of " + limit + " bytes");
+
+    HttpResponse<String> accepted = publishBlob(nodes.get(0), atLimit, atLimitBlob);
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+    awaitEveryClientHasExactlyOnce(atLimit);
+    assertThat(clients).allSatisfy(c -> assertThat(c.countWithMarker(over)).isZero());
   }
 
   private void awaitEveryClientHasExactlyOnce(String marker) {

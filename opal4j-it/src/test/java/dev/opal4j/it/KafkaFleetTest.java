@@ -11,7 +11,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 class KafkaFleetTest extends FleetDeliveryContract {
   @Override
   protected BackboneFixture startBackbone() {
-    return KafkaBroker.launch();
+    return KafkaBroker.builder().property("message.max.bytes", Integer.toString(configuredLimitBytes())).build();
+  }
+
+  @Override
+  protected int configuredLimitBytes() {
+    return 32 * 1024;
   }
 
   @Override

@@ -10,7 +10,12 @@ import org.apache.pulsar.client.api.PulsarClient;
 class PulsarFleetTest extends FleetDeliveryContract {
   @Override
   protected BackboneFixture startBackbone() {
-    return PulsarBroker.launch();
+    return PulsarBroker.launch(java.util.Map.of("maxMessageSize", Integer.toString(configuredLimitBytes())));
+  }
+
+  @Override
+  protected int configuredLimitBytes() {
+    return 32 * 1024;
   }
 
   @Override

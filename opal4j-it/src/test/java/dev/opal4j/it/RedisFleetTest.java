@@ -9,7 +9,20 @@ import java.util.concurrent.TimeUnit;
 class RedisFleetTest extends FleetDeliveryContract {
   @Override
   protected BackboneFixture startBackbone() {
-    return RedisServer.launch();
+    // 1 MiB is the smallest proto-max-bulk-len Redis takes, as large as a client's default frame.
+    return RedisServer.builder().config("proto-max-bulk-len", Integer.toString(configuredLimitBytes())).launch();
+  }
+
+  @Override
+  protected int configuredLimitBytes() {
+    return 1024 * 1024;
+  }
+
+  /** Client and HTTP limits above Redis's, so that the backbone's limit is the one that binds. */
+  @Override
+  protected java.util.Map<String, String> nodeSettings() {
+    return java.util.Map.of("OPAL_WS_MAX_NOTIFY_BYTES", Integer.toString(4 << 20),
+        "OPAL_HTTP_MAX_BODY_BYTES", Integer.toString(4 << 20));
   }
 
   @Override

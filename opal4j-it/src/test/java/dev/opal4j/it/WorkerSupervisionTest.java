@@ -50,4 +50,23 @@ class WorkerSupervisionTest {
     assertThat(exited.code()).isEqualTo(2);
     assertThat(exited.output()).contains("UVICORN_NUM_WORKERS=2 needs OPAL_BROADCAST_URI");
   }
+
+  @Test
+  void whenEveryWorkerFailsItsConfigurationTheSupervisorExitsWithTheirCode() throws Exception {
+    OpalServerProcess.Exited exited = OpalServerProcess.runToExit(Map.of(
+        "UVICORN_NUM_WORKERS", "2", "OPAL_BROADCAST_URI", "nosuchscheme://127.0.0.1:1"), Duration.ofSeconds(90));
+    assertThat(exited.output()).contains("nosuchscheme");
+    assertThat(exited.code()).as(exited.output()).isEqualTo(2);
+  }
+
+  @Test
+  void supervisorLogLinesAreTaggedAsTheSupervisorNotAsWorkerZero() throws Exception {
+    OpalServerProcess.Exited exited = OpalServerProcess.runToExit(Map.of(
+        "UVICORN_NUM_WORKERS", "2", "OPAL_BROADCAST_URI", "nosuchscheme://127.0.0.1:1"), Duration.ofSeconds(90));
+    List<String> supervisorLines = exited.output().lines()
+        .filter(l -> l.contains("WorkerSupervisor:")).toList();
+    assertThat(supervisorLines).as(exited.output()).isNotEmpty()
+        .allSatisfy(l -> assertThat(l).contains("[supervisor]").doesNotContain("[w0]"));
+    assertThat(exited.output().lines().filter(l -> l.contains("[w1]"))).as(exited.output()).isNotEmpty();
+  }
 }

@@ -1,5 +1,6 @@
 package dev.opal4j.policy;
 
+import dev.opal4j.broadcast.spi.LeadershipState;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -9,9 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * on the file would drop them. Electors in one JVM therefore share one channel per lock file and
  * arbitrate among themselves in memory, which also lets tests run several electors in one JVM.
  *
+ * <p>Listeners follow the SPI's rules ({@link dev.opal4j.broadcast.spi.LeaderElector}): each sees
+ * strictly alternating values, and on {@link #close()} they are told {@code false} before the lock
+ * is released, so that the next leader's {@code true} never comes before this one's {@code false}.
+ *
  * <p>Thread-safe. {@link #start()} makes the first attempt synchronously.
  */
 public final class FileLockLeaderElection implements LeaderElection {
@@ -37,11 +40,10 @@ public final class FileLockLeaderElection implements LeaderElection {
 
   private final Path lockFile;
   private final Duration retryInterval;
-  private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+  private final LeadershipState state;
   private final ScheduledExecutorService scheduler;
   private final Object stateLock = new Object();
   private SharedLockFile shared; // guarded by stateLock
-  private volatile boolean leader;
   private boolean started; // guarded by stateLock
   private boolean closed; // guarded by stateLock
 
@@ -51,6 +53,7 @@ public final class FileLockLeaderElection implements LeaderElection {
     }
     this.lockFile = lockFile.toAbsolutePath().normalize();
     this.retryInterval = retryInterval;
+    this.state = new LeadershipState("the leader lock " + this.lockFile);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -89,7 +92,7 @@ public final class FileLockLeaderElection implements LeaderElection {
 
   @Override
   public boolean isLeader() {
-    return leader;
+    return state.isLeader();
   }
 
   public Path lockFile() {
@@ -98,10 +101,8 @@ public final class FileLockLeaderElection implements LeaderElection {
 
   @Override
   public void onLeadershipChange(Consumer<Boolean> listener) {
-    listeners.add(listener);
-    if (leader) {
-      listener.accept(true);
-    }
+    // Under the state's lock: a listener added while leadership is being won is told once.
+    state.addListener(listener);
   }
 
   @Override
@@ -112,27 +113,27 @@ public final class FileLockLeaderElection implements LeaderElection {
         return;
       }
       closed = true;
-      wasLeader = leader;
+      // Listeners hear false while the lock is still ours, so leaders never overlap.
+      wasLeader = state.isLeader();
+      state.close();
       if (shared != null) {
         shared.release(this);
         SharedLockFile.unuse(shared);
         shared = null;
       }
-      leader = false;
     }
     scheduler.shutdownNow();
     if (wasLeader) {
       log.info("gave up leadership ({})", lockFile);
-      notifyListeners(false);
     }
   }
 
   private void attempt() {
-    boolean acquired;
     synchronized (stateLock) {
-      if (closed || leader) {
+      if (closed || state.isLeader()) {
         return;
       }
+      boolean acquired;
       try {
         acquired = shared.tryAcquire(this);
       } catch (IOException | RuntimeException e) {
@@ -140,21 +141,8 @@ public final class FileLockLeaderElection implements LeaderElection {
         return;
       }
       if (acquired) {
-        leader = true;
-      }
-    }
-    if (acquired) {
-      log.info("this worker is the leader (holds {})", lockFile);
-      notifyListeners(true);
-    }
-  }
-
-  private void notifyListeners(boolean isLeader) {
-    for (Consumer<Boolean> l : listeners) {
-      try {
-        l.accept(isLeader);
-      } catch (RuntimeException e) {
-        log.error("a leadership listener failed", e);
+        log.info("this worker is the leader (holds {})", lockFile);
+        state.gain();
       }
     }
   }

@@ -2,7 +2,7 @@ package dev.opal4j.policy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.opal4j.protocol.Json;
-import java.nio.file.InvalidPathException;
+import dev.opal4j.protocol.config.EnvBinder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,10 +86,20 @@ public record PolicyRepoSettings(
    * problems} and using the default for it, so a caller can report these with its own.
    */
   public static PolicyRepoSettings fromEnv(Map<String, String> env, List<String> problems) {
-    Reader r = new Reader(env, problems);
+    EnvBinder binder = new EnvBinder(env);
+    PolicyRepoSettings settings = bind(binder);
+    problems.addAll(binder.errors());
+    return settings;
+  }
+
+  /**
+   * Reads the settings through the binder every module shares, so lists and booleans parse as
+   * for every other setting and these names count as known; problems go to the binder.
+   */
+  public static PolicyRepoSettings bind(EnvBinder r) {
     String url = r.raw("OPAL_POLICY_REPO_URL");
     if (url != null) {
-      checkUrl(url, problems);
+      checkUrl(url, r);
     }
     String sshKey = r.raw("OPAL_POLICY_REPO_SSH_KEY");
     if (sshKey != null) {
@@ -98,24 +108,23 @@ public record PolicyRepoSettings(
         sshKey = sshKey + "\n";
       }
       if (!sshKey.contains("-----BEGIN ") || !sshKey.contains("PRIVATE KEY-----")) {
-        problems.add(
+        r.error(
             "OPAL_POLICY_REPO_SSH_KEY does not hold a PEM/OpenSSH private key"
                 + " ('-----BEGIN ... PRIVATE KEY-----', newlines may be written as '_')");
       }
     }
     String branch = r.string("OPAL_POLICY_REPO_MAIN_BRANCH", "master");
     if (branch.startsWith("refs/") || branch.contains("..") || branch.contains(" ")) {
-      problems.add(
-          "OPAL_POLICY_REPO_MAIN_BRANCH='" + branch + "' is not a plain branch name (e.g. main)");
+      r.error("OPAL_POLICY_REPO_MAIN_BRANCH='" + branch + "' is not a plain branch name (e.g. main)");
     }
     Path clonePath = r.path("OPAL_POLICY_REPO_CLONE_PATH", "regoclone");
     String prefix = r.string("OPAL_POLICY_REPO_CLONE_FOLDER_PREFIX", "opal_repo_clone");
     if (prefix.contains("/")) {
-      problems.add("OPAL_POLICY_REPO_CLONE_FOLDER_PREFIX='" + prefix + "' must not contain '/'");
+      r.error("OPAL_POLICY_REPO_CLONE_FOLDER_PREFIX='" + prefix + "' must not contain '/'");
     }
     boolean reuse = r.bool("OPAL_POLICY_REPO_REUSE_CLONE_PATH", false);
-    int polling = r.seconds("OPAL_POLICY_REPO_POLLING_INTERVAL", 0);
-    int cloneTimeout = r.seconds("OPAL_POLICY_REPO_CLONE_TIMEOUT", 0);
+    Duration polling = r.wholeSeconds("OPAL_POLICY_REPO_POLLING_INTERVAL", 0);
+    Duration cloneTimeout = r.wholeSeconds("OPAL_POLICY_REPO_CLONE_TIMEOUT", 0);
     String manifest = r.string("OPAL_POLICY_REPO_MANIFEST_PATH", "");
     List<String> filter = r.extensions("OPAL_FILTER_FILE_EXTENSIONS", List.of(".rego", ".json"));
     List<String> policyExt = r.extensions("OPAL_POLICY_REPO_POLICY_EXTENSIONS", List.of(".rego"));
@@ -125,14 +134,15 @@ public record PolicyRepoSettings(
     WebhookParams params = WebhookParams.github();
     String paramsText = r.raw("OPAL_POLICY_REPO_WEBHOOK_PARAMS");
     if (paramsText != null) {
+      List<String> paramProblems = new ArrayList<>();
       try {
         params =
             WebhookParams.fromJson(
-                Json.parse(paramsText), "OPAL_POLICY_REPO_WEBHOOK_PARAMS", problems);
+                Json.parse(paramsText), "OPAL_POLICY_REPO_WEBHOOK_PARAMS", paramProblems);
       } catch (JsonProcessingException e) {
-        problems.add(
-            "OPAL_POLICY_REPO_WEBHOOK_PARAMS is not JSON: " + e.getOriginalMessage());
+        paramProblems.add("OPAL_POLICY_REPO_WEBHOOK_PARAMS is not JSON: " + e.getOriginalMessage());
       }
+      paramProblems.forEach(r::error);
     }
     boolean watcher = r.bool("OPAL_REPO_WATCHER_ENABLED", true);
     Path lock = r.path("OPAL_LEADER_LOCK_FILE_PATH", "/tmp/opal_server_leader.lock");
@@ -143,8 +153,8 @@ public record PolicyRepoSettings(
         clonePath,
         prefix,
         reuse,
-        Duration.ofSeconds(polling),
-        Duration.ofSeconds(cloneTimeout),
+        polling,
+        cloneTimeout,
         manifest,
         filter,
         policyExt,
@@ -228,17 +238,17 @@ public record PolicyRepoSettings(
         + "]";
   }
 
-  private static void checkUrl(String url, List<String> problems) {
+  private static void checkUrl(String url, EnvBinder problems) {
     var m = URL_SCHEME.matcher(url);
     if (m.find()) {
       String scheme = m.group(1).toLowerCase(Locale.ROOT);
       switch (scheme) {
         case "https", "http", "ssh", "git+ssh", "ssh+git", "git", "file" -> {
           if (url.length() == m.end()) {
-            problems.add("OPAL_POLICY_REPO_URL='" + redact(url) + "' has no host or path");
+            problems.error("OPAL_POLICY_REPO_URL='" + redact(url) + "' has no host or path");
           }
         }
-        default -> problems.add(
+        default -> problems.error(
             "OPAL_POLICY_REPO_URL='"
                 + redact(url)
                 + "' has an unsupported scheme '"
@@ -246,107 +256,10 @@ public record PolicyRepoSettings(
                 + "' (use https://, ssh://, git@host:path or file://)");
       }
     } else if (!SCP_LIKE.matcher(url).matches()) {
-      problems.add(
+      problems.error(
           "OPAL_POLICY_REPO_URL='"
               + redact(url)
               + "' is not a git URL (use https://, ssh://, git@host:path or file://)");
-    }
-  }
-
-  /** Typed reads that collect problems, parsing like OPAL's {@code confi}. */
-  private static final class Reader {
-    private final Map<String, String> env;
-    private final List<String> problems;
-
-    Reader(Map<String, String> env, List<String> problems) {
-      this.env = env;
-      this.problems = problems;
-    }
-
-    String raw(String name) {
-      String v = env.get(name);
-      return v == null || v.isBlank() ? null : v.trim();
-    }
-
-    String string(String name, String fallback) {
-      String v = raw(name);
-      return v == null ? fallback : v;
-    }
-
-    boolean bool(String name, boolean fallback) {
-      String v = raw(name);
-      if (v == null) {
-        return fallback;
-      }
-      switch (v.toLowerCase(Locale.ROOT)) {
-        case "true", "1", "yes", "on" -> {
-          return true;
-        }
-        case "false", "0", "no", "off" -> {
-          return false;
-        }
-        default -> {
-          problems.add(name + "='" + v + "' is not a boolean (use true or false)");
-          return fallback;
-        }
-      }
-    }
-
-    int seconds(String name, int fallback) {
-      String v = raw(name);
-      if (v == null) {
-        return fallback;
-      }
-      try {
-        int n = Integer.parseInt(v);
-        if (n < 0) {
-          problems.add(name + "=" + v + " must be zero or a positive number of seconds");
-          return fallback;
-        }
-        return n;
-      } catch (NumberFormatException e) {
-        problems.add(name + "='" + v + "' is not a whole number of seconds");
-        return fallback;
-      }
-    }
-
-    List<String> list(String name, List<String> fallback) {
-      String v = raw(name);
-      if (v == null) {
-        return fallback;
-      }
-      List<String> out = new ArrayList<>();
-      for (String item : v.split(",")) {
-        String t = item.strip();
-        if (!t.isEmpty()) {
-          out.add(t);
-        }
-      }
-      return out;
-    }
-
-    List<String> extensions(String name, List<String> fallback) {
-      List<String> out = list(name, fallback);
-      for (String ext : out) {
-        if (!ext.startsWith(".") || ext.length() < 2 || ext.indexOf('.', 1) >= 0) {
-          problems.add(
-              name + ": '" + ext + "' is not a file extension like .rego (one leading dot)");
-        }
-      }
-      return out;
-    }
-
-    Path path(String name, String fallback) {
-      String v = string(name, fallback);
-      if (v.equals("~") || v.startsWith("~/")) {
-        v = System.getProperty("user.home") + v.substring(1);
-      }
-      try {
-        return Path.of(v).toAbsolutePath().normalize();
-      } catch (InvalidPathException e) {
-        problems.add(name + "='" + v + "' is not a valid path: " + e.getReason());
-        return Path.of(fallback).toAbsolutePath();
-      }
     }
   }
 }

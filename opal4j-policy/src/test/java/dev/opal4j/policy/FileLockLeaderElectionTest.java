@@ -55,6 +55,38 @@ class FileLockLeaderElectionTest {
     }
   }
 
+  /** The SPI's rule: told false before the lock is released, so leaders never overlap. */
+  @Test
+  void aClosingLeaderIsToldFalseWhileItStillHoldsTheLock() throws Exception {
+    Path lock = tmp.resolve("leader.lock");
+    FileLockLeaderElection a = new FileLockLeaderElection(lock, RETRY).start();
+    FileLockLeaderElection[] successor = new FileLockLeaderElection[1];
+    List<Boolean> successorLedWhenATold = new CopyOnWriteArrayList<>();
+    a.onLeadershipChange(leads -> {
+      if (!leads) {
+        try {
+          successor[0] = new FileLockLeaderElection(lock, RETRY).start();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+        successorLedWhenATold.add(successor[0].isLeader());
+      }
+    });
+    assertThat(a.isLeader()).isTrue();
+
+    a.close();
+
+    try {
+      assertThat(successorLedWhenATold).as("whether the next elector could lead while a was told false")
+          .containsExactly(false);
+      await().atMost(Duration.ofSeconds(5)).until(successor[0]::isLeader);
+    } finally {
+      if (successor[0] != null) {
+        successor[0].close();
+      }
+    }
+  }
+
   @Test
   void listenerAddedWhileLeadingIsToldAtOnce() throws Exception {
     try (FileLockLeaderElection a = new FileLockLeaderElection(tmp.resolve("l"), RETRY).start()) {

@@ -127,6 +127,27 @@ class PolicyBundleBuilderTest {
   }
 
   @Test
+  void ignoreGlobsGivenAsAJsonListLeaveFilesOutOfTheBundle() throws Exception {
+    seed();
+    PolicyBundle b =
+        builder("OPAL_BUNDLE_IGNORE", "[\"rbac/data.json\", \"tests/**\"]").build(List.of(), null);
+
+    assertThat(b.manifest()).doesNotContain("rbac/data.json");
+    assertThat(b.manifest())
+        .containsExactly("data.json", "utils.rego", "z.rego", "rbac/rbac.rego");
+  }
+
+  @Test
+  void filterExtensionsGivenAsAJsonListDecideWhichFilesAreRead() throws Exception {
+    seed();
+    PolicyBundle b =
+        builder("OPAL_FILTER_FILE_EXTENSIONS", "[\".rego\"]").build(List.of(), null);
+
+    assertThat(b.dataModules()).isEmpty();
+    assertThat(b.manifest()).isNotEmpty().allMatch(p -> p.endsWith(".rego"));
+  }
+
+  @Test
   void manifestFileOrdersTheBundleAndIncludesNestedManifests() throws Exception {
     seed();
     git.commit(

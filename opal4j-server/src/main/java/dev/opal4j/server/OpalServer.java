@@ -14,6 +14,11 @@ import dev.opal4j.protocol.Ids;
 import dev.opal4j.server.auth.AuthConfigurationException;
 import dev.opal4j.server.auth.JwtAuthority;
 import dev.opal4j.server.config.ServerConfig;
+import dev.opal4j.server.node.NodeReport;
+import dev.opal4j.server.node.NodeWideReport;
+import dev.opal4j.server.node.SingleWorkerReport;
+import dev.opal4j.server.node.WorkerDirectory;
+import dev.opal4j.server.node.WorkerHealth;
 import dev.opal4j.server.rest.RestRoutes;
 import dev.opal4j.server.ws.HandshakeGuard;
 import dev.opal4j.server.ws.RpcDispatcher;
@@ -123,8 +128,10 @@ public final class OpalServer implements AutoCloseable {
     WebSocketEndpoint endpoint = new WebSocketEndpoint(auth, hub, dispatcher, config.limits(), sessionMetrics,
         new HandshakeGuard(config.allowedOrigins(),
             config.limits().authFailuresPerAddress(), config.limits().authFailureWindow().toNanos(),
-            config.limits().maxHandshakesPerSecond()));
-    ServerMetrics metrics = new ServerMetrics(hub, backbone, resync, sessionMetrics, endpoint);
+            config.limits().maxHandshakesPerSecond(), config.trustedProxies()));
+    WorkerDirectory workerDirectory = workerDirectory(config, env, reusePort);
+    Integer workerIndex = workerDirectory == null ? null : Integer.valueOf(env.get(Main.WORKER_INDEX_ENV));
+    ServerMetrics metrics = new ServerMetrics(hub, backbone, resync, sessionMetrics, endpoint, workerIndex);
     BackboneSupervisor backboneRef = backbone;
     dev.opal4j.server.policy.PolicyService policy = null;
     if (config.policy().enabled()) {
@@ -135,11 +142,22 @@ public final class OpalServer implements AutoCloseable {
         throw new StartupException("cannot start the policy source: " + e.getMessage());
       }
     }
-    RestRoutes routes = new RestRoutes(config, auth, publisher, backbone == null ? null : backbone::status,
-        metrics::scrape, policy);
-
     int instances = config.limits().eventLoops();
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(instances));
+    WorkerHealth health = new WorkerHealth(backbone == null ? null : backbone::status);
+    NodeReport report;
+    try {
+      report = workerDirectory == null ? new SingleWorkerReport(metrics::scrape, health)
+          : NodeWideReport.start(vertx, workerDirectory, workerIndex, metrics::scrape, health);
+    } catch (Exception e) {
+      if (policy != null) {
+        policy.close();
+      }
+      vertx.close();
+      loop.shutdownNow();
+      throw new StartupException("cannot open this worker's private report port on 127.0.0.1: " + e.getMessage());
+    }
+    RestRoutes routes = new RestRoutes(config, auth, publisher, report, policy);
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
@@ -243,6 +261,18 @@ public final class OpalServer implements AutoCloseable {
         publisher.publish(List.of(config.keepalive().topic()), "null", null);
       }
     });
+  }
+
+  /**
+   * The supervisor's worker directory when this process is one of several workers it runs, else null
+   * (a single worker, or a worker started by hand, answers for itself).
+   */
+  private static WorkerDirectory workerDirectory(ServerConfig config, Map<String, String> env, boolean severalWorkers) {
+    String dir = env.get(WorkerDirectory.ENV);
+    if (!severalWorkers || dir == null || !env.containsKey(Main.WORKER_INDEX_ENV)) {
+      return null;
+    }
+    return new WorkerDirectory(java.nio.file.Path.of(dir), config.workers());
   }
 
   /** A reason the worker cannot start; the message is meant for the operator. */

@@ -17,12 +17,18 @@ import java.util.function.ToDoubleFunction;
  * The worker's Prometheus metrics ({@code GET /metrics}): connections, deliveries, protocol errors,
  * slow consumers, and the backbone's state, reconnects, buffered/replayed/dropped messages, gaps,
  * wedges and resyncs. Reads the components' own counters at scrape time (nothing on the hot path).
+ * In a node of several workers every series carries {@code worker="<index>"}, so that the node's
+ * answer (which joins every worker's) keeps each worker's counters apart.
  */
 public final class ServerMetrics {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
+  /** @param workerIndex this worker's index in a node of several workers, or null for a single worker */
   ServerMetrics(Hub hub, BackboneSupervisor backbone, ResyncCoordinator resync, SessionMetrics sessions,
-      WebSocketEndpoint endpoint) {
+      WebSocketEndpoint endpoint, Integer workerIndex) {
+    if (workerIndex != null) {
+      registry.config().commonTags("worker", workerIndex.toString()); // before any meter exists
+    }
     // Heap and non-heap pools: what an operator sizes workers by (and the load harness reads).
     new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
     Gauge.builder("opal_ws_connections", endpoint, WebSocketEndpoint::sessionCount)

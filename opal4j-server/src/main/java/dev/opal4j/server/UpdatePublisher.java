@@ -42,7 +42,8 @@ public final class UpdatePublisher {
         if (max > 0 && size > max) {
           return new Refusal("the update's backbone message would be " + size + " bytes on topic '" + topic
               + "', over the broadcast backbone's limit of " + max + " bytes"
-              + " (Postgres NOTIFY payloads must be under 8000 bytes); publish a URL to fetch instead of inline data");
+              + " (as the backbone reported it when this worker last connected);"
+              + " publish a URL to fetch instead of inline data");
         }
       }
     }

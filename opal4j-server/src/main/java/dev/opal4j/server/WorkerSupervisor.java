@@ -1,5 +1,6 @@
 package dev.opal4j.server;
 
+import dev.opal4j.server.node.WorkerDirectory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,35 +13,52 @@ import org.slf4j.LoggerFactory;
  * OPAL4J_WORKER_INDEX} set) that share the listening port with SO_REUSEPORT, like gunicorn's
  * workers. A worker that dies is restarted (with a growing delay if it keeps dying); SIGTERM stops
  * every worker and waits for them. Each worker is its own backbone peer with its own notifier id.
+ *
+ * <p>A worker that exits with code 2 (its configuration cannot work) is not restarted: it would
+ * fail the same way again. When no worker is left running that way, {@link #run} returns the code
+ * the workers ended with if they all agree (2 for a configuration every worker refused), else 1;
+ * after SIGTERM it returns 0.
  */
 final class WorkerSupervisor {
   private static final Logger log = LoggerFactory.getLogger(WorkerSupervisor.class);
 
   private final int workers;
+  private final java.nio.file.Path workerDirectory;
   private final List<Process> processes = new ArrayList<>();
   private volatile boolean stopping;
 
-  WorkerSupervisor(int workers) {
+  /** @throws IOException when the private worker directory cannot be created */
+  WorkerSupervisor(int workers) throws IOException {
     this.workers = workers;
+    // Mode 0700: where the workers announce their private report ports (WorkerDirectory).
+    this.workerDirectory = java.nio.file.Files.createTempDirectory("opal4j-workers-");
   }
 
+  /** Runs the workers until SIGTERM (returns 0) or until none is left (returns their exit code). */
   int run() throws InterruptedException {
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "opal4j-supervisor-shutdown"));
     List<Thread> watchers = new ArrayList<>();
+    int[] finalCodes = new int[workers];
     for (int i = 0; i < workers; i++) {
       int index = i;
-      Thread t = new Thread(() -> keepAlive(index), "opal4j-worker-" + i);
+      Thread t = new Thread(() -> finalCodes[index] = keepAlive(index), "opal4j-worker-" + i);
       t.start();
       watchers.add(t);
     }
     log.info("supervising {} workers", workers);
     for (Thread t : watchers) {
-      t.join();
+      t.join(); // join() makes each watcher's write of finalCodes visible here
     }
-    return 0;
+    if (stopping) {
+      return 0;
+    }
+    int code = java.util.Arrays.stream(finalCodes).distinct().count() == 1 ? finalCodes[0] : 1;
+    log.error("no worker is left running; exiting with code {}", code);
+    return code;
   }
 
-  private void keepAlive(int index) {
+  /** Keeps worker {@code index} running; returns 0 when stopping, else the code it gave up with. */
+  private int keepAlive(int index) {
     int quickDeaths = 0;
     while (!stopping) {
       long started = System.nanoTime();
@@ -49,7 +67,7 @@ final class WorkerSupervisor {
         p = spawn(index);
       } catch (IOException e) {
         log.error("cannot start worker {}: {}", index, e.getMessage());
-        return;
+        return 1;
       }
       synchronized (processes) {
         processes.add(p);
@@ -59,17 +77,17 @@ final class WorkerSupervisor {
         code = p.waitFor();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return 0;
       }
       synchronized (processes) {
         processes.remove(p);
       }
       if (stopping) {
-        return;
+        return 0;
       }
       if (code == 2) {
         log.error("worker {} cannot start (exit code 2: configuration error); not restarting it", index);
-        return;
+        return 2;
       }
       boolean quick = System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10);
       quickDeaths = quick ? quickDeaths + 1 : 0;
@@ -79,9 +97,10 @@ final class WorkerSupervisor {
         Thread.sleep(delayMs);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        return 0;
       }
     }
+    return 0;
   }
 
   private Process spawn(int index) throws IOException {
@@ -95,6 +114,7 @@ final class WorkerSupervisor {
     command.add(Main.class.getName());
     ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
     pb.environment().put(Main.WORKER_INDEX_ENV, Integer.toString(index));
+    pb.environment().put(WorkerDirectory.ENV, workerDirectory.toString());
     Process p = pb.start();
     log.info("started worker {} (pid {})", index, p.pid());
     return p;
@@ -117,6 +137,18 @@ final class WorkerSupervisor {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    deleteWorkerDirectory();
+  }
+
+  private void deleteWorkerDirectory() {
+    try (var files = java.nio.file.Files.list(workerDirectory)) {
+      for (java.nio.file.Path f : files.toList()) {
+        java.nio.file.Files.deleteIfExists(f);
+      }
+      java.nio.file.Files.deleteIfExists(workerDirectory);
+    } catch (IOException e) {
+      log.debug("could not delete {}: {}", workerDirectory, e.getMessage());
     }
   }
 }

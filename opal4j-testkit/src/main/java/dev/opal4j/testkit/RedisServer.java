@@ -209,8 +209,15 @@ public final class RedisServer implements BackboneFixture {
     private String requirePass;
     private boolean tls;
     private final Map<String, String> users = new LinkedHashMap<>();
+    private final Map<String, String> directives = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /** Any {@code redis.conf} directive, e.g. {@code proto-max-bulk-len 1mb}; written unquoted. */
+    public Builder config(String name, String value) {
+      directives.put(name, value);
+      return this;
+    }
 
     /** Sets {@code requirepass}: the {@code default} user needs this password. */
     public Builder requirePass(String password) {
@@ -282,6 +289,7 @@ public final class RedisServer implements BackboneFixture {
       }
       users.forEach(
           (name, pass) -> lines.add("user " + name + " on " + quote(">" + pass) + " ~* &* +@all"));
+      directives.forEach((name, value) -> lines.add(name + " " + value));
       return String.join("\n", lines) + "\n";
     }
 

@@ -4,6 +4,7 @@ import dev.opal4j.broadcast.spi.BackboneUnavailableException;
 import dev.opal4j.broadcast.spi.BroadcastException;
 import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.Broadcaster;
+import dev.opal4j.broadcast.spi.MessageRejectedException;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -16,7 +17,9 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
@@ -47,6 +50,7 @@ final class RedisBroadcaster implements Broadcaster {
   private RedisClient client;
   private volatile StatefulRedisPubSubConnection<String, String> subscriber;
   private volatile StatefulRedisConnection<String, String> publisher;
+  private volatile long maxBulkBytes = -1;
   private ScheduledFuture<?> healthCheck;
 
   RedisBroadcaster(
@@ -88,6 +92,7 @@ final class RedisBroadcaster implements Broadcaster {
       // Returns once Redis confirmed the subscription, so later publishes are all heard.
       subscriber.sync().subscribe(channel);
       publisher = client.connect(redisUri);
+      maxBulkBytes = readMaxBulkBytes(publisher);
     } catch (RuntimeException e) {
       shutdownClient();
       throw new BackboneUnavailableException(
@@ -105,6 +110,29 @@ final class RedisBroadcaster implements Broadcaster {
             .scheduleWithFixedDelay(
                 this::checkHealth, healthInterval.toMillis(), healthInterval.toMillis(), TimeUnit.MILLISECONDS);
     log.info("Redis backbone {} connected, subscribed to channel {}", redactedUri, channel);
+  }
+
+  /**
+   * Redis refuses a command argument longer than {@code proto-max-bulk-len} and then drops the whole
+   * connection, so a PUBLISH that big must never be sent. Managed servers often forbid CONFIG: the
+   * limit is then unknown (-1), as it is on upstream OPAL.
+   */
+  private long readMaxBulkBytes(StatefulRedisConnection<String, String> connection) {
+    try {
+      Map<String, String> config = connection.sync().configGet("proto-max-bulk-len");
+      String value = config.get("proto-max-bulk-len");
+      return value == null ? -1 : Long.parseLong(value.strip());
+    } catch (RedisException | NumberFormatException e) {
+      log.debug("Redis backbone {}: cannot read proto-max-bulk-len ({}); message size limit unknown",
+          redactedUri, describe(e));
+      return -1;
+    }
+  }
+
+  @Override
+  public int maxMessageBytes() {
+    long max = maxBulkBytes;
+    return max < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, max);
   }
 
   private ClientOptions clientOptions() {
@@ -136,6 +164,15 @@ final class RedisBroadcaster implements Broadcaster {
     }
     if (lost.get()) {
       return CompletableFuture.failedFuture(unavailable("the connection was lost", null));
+    }
+    long max = maxBulkBytes;
+    // A UTF-16 char encodes to at most 3 bytes: only near the limit is the exact size worth computing.
+    if (max >= 0 && message.length() * 3L > max) {
+      int bytes = message.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > max) {
+        return CompletableFuture.failedFuture(new MessageRejectedException("message of " + bytes
+            + " bytes exceeds the Redis limit of " + max + " bytes (proto-max-bulk-len of " + redactedUri + ")"));
+      }
     }
     CompletableFuture<Void> result = new CompletableFuture<>();
     try {

@@ -37,7 +37,13 @@ public interface Broadcaster extends AutoCloseable {
 
   /**
    * The largest message, in UTF-8 bytes, this backbone accepts, or {@code -1} when it imposes no
-   * limit of its own. Publishing a bigger message completes with {@link MessageRejectedException}.
+   * limit of its own or the limit is not known. Publishing a bigger message completes with {@link
+   * MessageRejectedException}.
+   *
+   * <p>Meaningful only after {@link #connect()} returned: many backbones learn their limit from the
+   * server (a topic's configuration, the broker's handshake), so before that it may be {@code -1}.
+   * Callers read it again after every connection, since a reconnect may reach a server with a
+   * different limit. Never blocks.
    */
   default int maxMessageBytes() {
     return -1;

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *   <li>a jump in a peer's sequence (a missed message) triggers a resync even when this worker's
  *       own connection never dropped; replayed duplicates are dropped;
  *   <li>a periodic probe through the backbone to itself detects a connection that is open but
- *       delivers nothing, and recycles it.
+ *       delivers nothing, and recycles it;
+ *   <li>the first join is a gap for the clients that connected before it (the backbone was down
+ *       at start-up, or slow), so they are resynced too.
  * </ol>
  *
  * <p>Thread-safety: {@link #broadcast} may be called from any thread and never blocks on I/O.
@@ -61,6 +63,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   private final Backoff backoff;
   private final Clock clock;
   private final SequenceTracker sequences = new SequenceTracker(10_000);
+  private final AttemptFailureLog failureLog;
 
   private final Object sendLock = new Object();
   private final ReplayBuffer buffer;
@@ -102,6 +105,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     this.loop = loop;
     this.backoff = backoff;
     this.clock = clock;
+    this.failureLog = new AttemptFailureLog(backoff, clock);
     this.buffer = new ReplayBuffer(resilience.replayBufferSize(), resilience.replayBufferMaxBytes());
     this.stateSince = clock.instant();
   }
@@ -149,7 +153,10 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
         Long.MAX_VALUE).encode());
   }
 
-  /** The backbone's message size limit in bytes, or -1 (none known yet, or none). */
+  /**
+   * The message size limit in bytes of the backbone as of the latest successful connection, or -1
+   * (never connected yet, or no limit).
+   */
   public int maxMessageBytes() {
     return maxMessageBytes;
   }
@@ -200,8 +207,10 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     Broadcaster b = null;
     try {
       b = factory.create(settings, new Listener(gen));
-      maxMessageBytes = b.maxMessageBytes();
       b.connect();
+      // Only a connected broadcaster knows its limit (Kafka's topic config, Pulsar's broker
+      // announcement), and a reconnect may reach a broker configured differently.
+      maxMessageBytes = b.maxMessageBytes();
     } catch (BroadcastConfigurationException e) {
       closeQuietly(b);
       setState(BackboneState.STOPPED, "configuration error: " + e.getMessage());
@@ -218,11 +227,15 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     }
     boolean gap = everConnected;
     everConnected = true;
+    if (!gap) {
+      resyncClientsThatPrecedeTheFirstJoin();
+    }
     connectedAt = clock.instant();
     lastOwnMessageHeard = connectedAt;
     synchronized (sendLock) {
       current = b;
       currentGeneration = gen;
+      failureLog.reset();
       if (!gap && buffer.size() == 0 && !buffer.overflowedSinceDrain()) {
         setState(BackboneState.CONNECTED, "subscribed");
         consecutiveFailures = 0;
@@ -232,6 +245,20 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     }
     long settleNanos = gap ? resilience.settle().toNanos() : 0;
     loop.schedule(() -> finishRecovery(gen, gap), settleNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Clients that connected while this worker had never been on the backbone (it was down at start-up,
+   * or slow to join) may have missed what peers published meanwhile: for them the first join is a
+   * gap like any other. Clients that connect from now on are current and are not touched (the
+   * coordinator closes the clients connected at this moment only).
+   */
+  private void resyncClientsThatPrecedeTheFirstJoin() {
+    int clients = hub.sessionCount();
+    if (clients > 0 && resilience.resyncOnReconnect()) {
+      resync.resync("first backbone join: " + clients + " client(s) connected before it and may have missed"
+          + " peers' updates");
+    }
   }
 
   private void finishRecovery(int gen, boolean gap) {
@@ -272,8 +299,17 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
       return;
     }
     Duration delay = backoff.delay(consecutiveFailures);
+    BackboneState before = state;
     setState(BackboneState.DISCONNECTED, "attempt " + consecutiveFailures + " failed (" + reason
         + "); retrying in " + delay.toMillis() + " ms");
+    // A state change was just logged at WARN with the reason; otherwise this is the only line.
+    if (failureLog.warn(consecutiveFailures, reason) && before == BackboneState.DISCONNECTED) {
+      log.warn("backbone {}: connection attempt {} failed: {}; retrying in {} ms{}", settings.redactedUri(),
+          consecutiveFailures, reason, delay.toMillis(), failureLog.firstAtCap(consecutiveFailures)
+              ? " (backoff at its maximum; the same failure is logged again at most once per "
+                  + AttemptFailureLog.AT_CAP_INTERVAL.toSeconds() + " s)"
+              : "");
+    }
     loop.schedule(this::attemptConnect, delay.toNanos(), TimeUnit.NANOSECONDS);
   }
 

@@ -16,6 +16,11 @@ public record Backoff(Duration min, Duration max, DoubleSupplier random) {
     }
   }
 
+  /** Whether the delay before attempt {@code attempt} (1-based) has reached {@code max} (before jitter). */
+  public boolean cappedAt(int attempt) {
+    return min.toNanos() * Math.pow(2, Math.max(0, attempt - 1)) >= max.toNanos();
+  }
+
   /** The delay before reconnect attempt {@code attempt} (1-based). */
   public Duration delay(int attempt) {
     double minNanos = min.toNanos();

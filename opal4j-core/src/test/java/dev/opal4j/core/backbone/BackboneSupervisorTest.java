@@ -44,8 +44,6 @@ class BackboneSupervisorTest {
     final BackboneSupervisor supervisor;
 
     Worker(ResilienceSettings settings) {
-      hub.register(client);
-      hub.registry().subscribe(client, List.of("t"));
       ResyncCoordinator resync = new ResyncCoordinator(hub::sessions, loop, settings.resyncSpread(), Integer.MAX_VALUE,
           () -> 0.5);
       supervisor = new BackboneSupervisor(new MemoryBroadcasterFactory(),
@@ -58,9 +56,29 @@ class BackboneSupervisorTest {
       });
     }
 
+    /**
+     * Starts the supervisor and connects the client: after the first join when the backbone is up
+     * (a client that came before it would be resynced by the join).
+     */
     Worker start() {
       supervisor.start();
+      if (backbone.isAvailable()) {
+        awaitState(this, BackboneState.CONNECTED);
+      }
+      connectClient();
       return this;
+    }
+
+    /** Connects the client first, then starts: the client hears everything from the first join on. */
+    Worker startWithClientConnected() {
+      connectClient();
+      supervisor.start();
+      return this;
+    }
+
+    private void connectClient() {
+      hub.register(client);
+      hub.registry().subscribe(client, List.of("t"));
     }
 
     List<String> data() {
@@ -136,10 +154,25 @@ class BackboneSupervisorTest {
     a.hub.publish(List.of("t"), "\"early\"", null);
     Worker b = new Worker(fast(0, true));
     backbone.restore();
-    b.start();
+    b.startWithClientConnected();
     awaitState(b, BackboneState.CONNECTED);
     await().atMost(Duration.ofSeconds(5)).until(() -> a.supervisor.state() == BackboneState.CONNECTED);
     await().atMost(Duration.ofSeconds(5)).until(() -> b.data().contains("\"early\""));
+  }
+
+  @Test
+  void clientsConnectedBeforeTheFirstJoinAreResyncedByItAndLaterOnesAreNot() throws Exception {
+    backbone.breakDown();
+    Worker a = new Worker(fast(0, true)).start(); // its client connects while the backbone is down
+    awaitState(a, BackboneState.DISCONNECTED);
+    backbone.restore();
+    awaitState(a, BackboneState.CONNECTED);
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.client.resyncs.get() == 1);
+    RecordingSubscriber late = new RecordingSubscriber();
+    a.hub.register(late);
+    Thread.sleep(300); // past the resync spread: a second pass would have reached it by now
+    assertThat(late.resyncs.get()).isZero();
+    assertThat(a.client.resyncs.get()).isEqualTo(1);
   }
 
   @Test

@@ -31,7 +31,8 @@ import javax.crypto.spec.PBEKeySpec;
  * newline has each {@code _} turned into one (OPAL's env-var convenience); PEM (PKCS#1, PKCS#8,
  * encrypted PKCS#8, X.509 SubjectPublicKeyInfo), OpenSSH ({@code ssh-rsa AAAA…} public keys and
  * unencrypted {@code OPENSSH PRIVATE KEY} files) and DER. The format is detected from the content,
- * so a PEM public key works even though OPAL's default format name is {@code ssh}.
+ * so a PEM public key works even though OPAL's default format name is {@code ssh}; {@link
+ * AuthSettings} warns when an explicitly named {@code _FORMAT} disagrees with what was detected.
  */
 final class RsaKeys {
   static final int MIN_BITS = 2048;
@@ -43,27 +44,61 @@ final class RsaKeys {
 
   private RsaKeys() {}
 
-  /** The key material named by an env var value: the file's content when it is a file path. */
-  static byte[] material(String value) throws AuthConfigurationException {
+  /**
+   * The key material named by an env var value: the file's content when it names a file, else the
+   * text itself. A value shaped like a path whose file does not exist is refused as "no such file"
+   * rather than parsed as key text, which would only say that the key is unreadable.
+   */
+  static byte[] material(String variable, String value) throws AuthConfigurationException {
     String trimmed = value.trim();
-    if (!trimmed.startsWith("-----") && !trimmed.startsWith("ssh-") && trimmed.length() < 4096) {
+    boolean keyText = trimmed.startsWith("-----") || trimmed.startsWith("ssh-");
+    if (!keyText && trimmed.length() < 4096 && trimmed.indexOf('\n') < 0) {
+      Path path = null;
       try {
-        Path path = Path.of(trimmed);
-        if (Files.isRegularFile(path)) {
-          return Files.readAllBytes(path);
-        }
+        path = Path.of(trimmed);
       } catch (InvalidPathException e) {
         // not a path: key text
-      } catch (IOException e) {
-        throw new AuthConfigurationException("cannot read key file " + trimmed + ": " + e.getMessage());
+      }
+      if (path != null && Files.isRegularFile(path)) {
+        try {
+          return Files.readAllBytes(path);
+        } catch (IOException e) {
+          throw new AuthConfigurationException(variable + ": cannot read key file " + trimmed + ": " + e.getMessage());
+        }
+      }
+      if (path != null && Files.exists(path)) {
+        throw new AuthConfigurationException(variable + ": '" + trimmed + "' is not a regular file");
+      }
+      if (path != null && looksLikePath(trimmed)) {
+        throw new AuthConfigurationException(variable + ": no such file '" + trimmed
+            + "' (give the key text, or the path of an existing key file)");
       }
     }
     String text = trimmed.startsWith("ssh-") || trimmed.contains("\n") ? trimmed : trimmed.replace('_', '\n');
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
-  static RSAPublicKey publicKey(String variable, String value) throws AuthConfigurationException {
-    byte[] material = material(value);
+  // A key's text never starts like this nor ends in a key file's suffix, so naming the value in the
+  // error cannot leak key material.
+  private static boolean looksLikePath(String value) {
+    return value.startsWith("/") || value.startsWith("./") || value.startsWith("../") || value.startsWith("~")
+        || value.matches("[^\\s]+\\.(pem|pub|key|der|p8|crt)");
+  }
+
+  /**
+   * The format upstream OPAL would need named in {@code OPAL_AUTH_*_KEY_FORMAT} for this material:
+   * {@code ssh} for {@code ssh-rsa} public keys and OpenSSH private keys, {@code pem} for other PEM
+   * blocks, {@code der} otherwise.
+   */
+  static KeyFormat format(byte[] material) {
+    String text = new String(material, StandardCharsets.UTF_8).trim();
+    if (text.startsWith("ssh-") || text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")) {
+      return KeyFormat.SSH;
+    }
+    return text.contains("-----BEGIN") ? KeyFormat.PEM : KeyFormat.DER;
+  }
+
+  static RSAPublicKey publicKey(String variable, byte[] material) throws AuthConfigurationException {
     String text = new String(material, StandardCharsets.UTF_8).trim();
     RSAPublicKey key;
     try {
@@ -85,9 +120,8 @@ final class RsaKeys {
     return key;
   }
 
-  static RSAPrivateKey privateKey(String variable, String value, String passphrase)
+  static RSAPrivateKey privateKey(String variable, byte[] material, String passphrase)
       throws AuthConfigurationException {
-    byte[] material = material(value);
     String text = new String(material, StandardCharsets.UTF_8).trim();
     RSAPrivateKey key;
     try {

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.opal4j.broadcast.spi.UriRedaction;
 import dev.opal4j.core.backbone.ResilienceSettings;
 import dev.opal4j.protocol.Json;
+import dev.opal4j.protocol.config.EnvBinder;
 import dev.opal4j.server.auth.AuthSettings;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,9 @@ public record ServerConfig(
     boolean statisticsEnabled,
     Tls tls,
     dev.opal4j.policy.PolicyRepoSettings policy,
-    Keepalive keepalive) {
+    Keepalive keepalive,
+    String logLevel,
+    TrustedProxies trustedProxies) {
 
   /** OPAL's broadcast keepalive: the leader publishes {@code topic} with {@code null} this often (0 = off). */
   public record Keepalive(Duration interval, String topic) {}
@@ -66,29 +70,54 @@ public record ServerConfig(
 
   public static final String DEFAULT_CHANNEL = "EventNotifier";
 
+  /**
+   * Levels {@code OPAL_LOG_LEVEL} accepts: logback's, and upstream's loguru names, which {@link
+   * #logbackLevel()} maps ({@code WARNING}, {@code SUCCESS}, {@code CRITICAL}).
+   */
+  public static final List<String> LOG_LEVELS =
+      List.of("TRACE", "DEBUG", "INFO", "SUCCESS", "WARN", "WARNING", "ERROR", "CRITICAL", "OFF");
+
+  /** A bound configuration and what start-up should warn about without refusing to start. */
+  public record Binding(ServerConfig config, List<String> warnings) {}
+
   /** Binds and validates; throws with every problem listed when anything is wrong. */
   public static ServerConfig fromEnv(Map<String, String> env) throws ConfigException {
-    EnvReader r = new EnvReader(env);
+    return bind(env).config();
+  }
+
+  /**
+   * Binds and validates every setting through one {@link EnvBinder}, then checks the {@code OPAL_*}
+   * and {@code UVICORN_*} names no setting read ({@link UnknownVariables}). Throws with every
+   * problem listed when anything is wrong; the warnings are for the caller to log once.
+   */
+  public static Binding bind(Map<String, String> env) throws ConfigException {
+    EnvBinder r = new EnvBinder(env);
+    ServerConfig config = bind(r);
+    UnknownVariables.check(r);
+    if (!r.errors().isEmpty()) {
+      throw new ConfigException(r.errors());
+    }
+    return new Binding(config, r.warnings());
+  }
+
+  /** The logback level for {@link #logLevel()}: upstream's loguru names mapped to logback's. */
+  public String logbackLevel() {
+    return switch (logLevel) {
+      case "WARNING" -> "WARN";
+      case "SUCCESS" -> "INFO";
+      case "CRITICAL" -> "ERROR";
+      default -> logLevel;
+    };
+  }
+
+  private static ServerConfig bind(EnvBinder r) {
     String host = r.string("OPAL_SERVER_HOST", "0.0.0.0");
     int port = r.integer("UVICORN_PORT", 7002, 0, 65535);
-    int workers = r.raw("UVICORN_NUM_WORKERS") != null
-        ? r.integer("UVICORN_NUM_WORKERS", 1, 1, 256)
-        : r.integer("OPAL_SERVER_WORKER_COUNT", 1, 1, 256);
+    int workerCount = r.integer("OPAL_SERVER_WORKER_COUNT", 1, 1, 256);
+    int workers = r.raw("UVICORN_NUM_WORKERS") != null ? r.integer("UVICORN_NUM_WORKERS", 1, 1, 256) : workerCount;
+    String logLevel = r.choice("OPAL_LOG_LEVEL", "INFO", LOG_LEVELS);
 
-    URI broadcastUri = null;
-    String rawUri = r.raw("OPAL_BROADCAST_URI");
-    if (rawUri != null) {
-      try {
-        broadcastUri = new URI(rawUri);
-        if (broadcastUri.getScheme() == null) {
-          r.error("OPAL_BROADCAST_URI='" + UriRedaction.redact(rawUri)
-              + "' has no scheme; expected e.g. postgres://host/db, redis://host:6379, kafka://host:9092, pulsar://host:6650");
-          broadcastUri = null;
-        }
-      } catch (Exception e) {
-        r.error("OPAL_BROADCAST_URI='" + UriRedaction.redact(rawUri) + "' is not a valid URI");
-      }
-    }
+    URI broadcastUri = broadcastUri(r);
     if (workers > 1 && broadcastUri == null) {
       r.error("UVICORN_NUM_WORKERS=" + workers + " needs OPAL_BROADCAST_URI: without a broadcast backbone the"
           + " workers cannot share updates (set OPAL_BROADCAST_URI, or use 1 worker)");
@@ -115,7 +144,12 @@ public record ServerConfig(
         r.seconds("OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", 10, 0),
         r.seconds("OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", 30, 0.1));
 
-    AuthSettings auth = AuthSettings.fromEnv(env, r::error);
+    // read here so that it is a known name and a bad value stops start-up; the Redis backend reads
+    // it again with the same rule (decimal seconds, at least 0.3)
+    r.seconds("OPAL_LEADER_LEASE_SECONDS", 10, 0.3);
+    policySourceType(r);
+
+    AuthSettings auth = AuthSettings.bind(r);
     String jwksRoute = r.string("OPAL_AUTH_JWKS_URL", "/.well-known/jwks.json");
 
     String allDataRoute = r.string("OPAL_ALL_DATA_ROUTE", "/policy-data");
@@ -162,28 +196,71 @@ public record ServerConfig(
         limits,
         r.bool("OPAL_STATISTICS_ENABLED", false),
         tls,
-        policySettings(env, r),
+        dev.opal4j.policy.PolicyRepoSettings.bind(r),
         new Keepalive(r.seconds("OPAL_BROADCAST_KEEPALIVE_INTERVAL", 3600, 0),
-            r.string("OPAL_BROADCAST_KEEPALIVE_TOPIC", "__broadcast_session_keepalive__")));
+            r.string("OPAL_BROADCAST_KEEPALIVE_TOPIC", "__broadcast_session_keepalive__")),
+        logLevel,
+        trustedProxies(r));
     for (String route : List.of(config.jwksRoute, config.allDataRoute, config.dataConfigRoute, config.dataCallbackRoute)) {
       if (!route.startsWith("/")) {
         r.error("route '" + route + "' must start with '/'");
       }
     }
-    if (!r.errors().isEmpty()) {
-      throw new ConfigException(r.errors());
-    }
     return config;
   }
 
-  private static dev.opal4j.policy.PolicyRepoSettings policySettings(Map<String, String> env, EnvReader r) {
-    List<String> problems = new java.util.ArrayList<>();
-    dev.opal4j.policy.PolicyRepoSettings settings = dev.opal4j.policy.PolicyRepoSettings.fromEnv(env, problems);
-    problems.forEach(r::error);
-    return settings;
+  private static TrustedProxies trustedProxies(EnvBinder r) {
+    try {
+      return TrustedProxies.parse(r.list("OPAL_TRUSTED_PROXIES", List.of()));
+    } catch (IllegalArgumentException e) {
+      r.error("OPAL_TRUSTED_PROXIES: " + e.getMessage() + "; expected a comma or JSON list of CIDR blocks"
+          + " such as 10.0.0.0/8,fd00::/8");
+      return TrustedProxies.NONE;
+    }
   }
 
-  private static JsonNode dataConfigSources(EnvReader r, String allDataUrl, String allDataTopic) {
+  /**
+   * {@code OPAL_BROADCAST_URI}. {@code scheme://} with nothing after it (the documented {@code
+   * memory://}) is not an RFC 2396 URI, so it is bound as {@code scheme:///}: same scheme, no host.
+   */
+  private static URI broadcastUri(EnvBinder r) {
+    String raw = r.raw("OPAL_BROADCAST_URI");
+    if (raw == null) {
+      return null;
+    }
+    String text = BARE_SCHEME.matcher(raw).matches() ? raw + "/" : raw;
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      r.error("OPAL_BROADCAST_URI='" + UriRedaction.redact(raw) + "' is not a valid URI (" + e.getReason()
+          + " at index " + e.getIndex() + ")");
+      return null;
+    }
+    if (uri.getScheme() == null) {
+      r.error("OPAL_BROADCAST_URI='" + UriRedaction.redact(raw)
+          + "' has no scheme; expected e.g. postgres://host/db, redis://host:6379, kafka://host:9092, pulsar://host:6650");
+      return null;
+    }
+    return uri;
+  }
+
+  private static final java.util.regex.Pattern BARE_SCHEME =
+      java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
+
+  /**
+   * Upstream's {@code OPAL_POLICY_SOURCE_TYPE}: {@code GIT} is what opal4j does; {@code API}
+   * (bundles from {@code OPAL_POLICY_BUNDLE_URL}) is recognised but not implemented.
+   */
+  private static void policySourceType(EnvBinder r) {
+    String type = r.choice("OPAL_POLICY_SOURCE_TYPE", "GIT", List.of("GIT", "API"));
+    if (type.equals("API")) {
+      r.warn("OPAL_POLICY_SOURCE_TYPE=API: recognised upstream OPAL setting, not implemented by opal4j: ignored"
+          + " (opal4j serves policy from the git repository in OPAL_POLICY_REPO_URL only)");
+    }
+  }
+
+  private static JsonNode dataConfigSources(EnvBinder r, String allDataUrl, String allDataTopic) {
     String raw = r.raw("OPAL_DATA_CONFIG_SOURCES");
     JsonNode sources;
     if (raw == null) {

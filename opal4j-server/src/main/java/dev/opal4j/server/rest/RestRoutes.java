@@ -3,7 +3,6 @@ package dev.opal4j.server.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.opal4j.core.backbone.BackboneStatus;
 import dev.opal4j.protocol.DataUpdates;
 import dev.opal4j.protocol.Json;
 import dev.opal4j.protocol.PythonJson;
@@ -14,6 +13,7 @@ import dev.opal4j.server.auth.JwtAuthority;
 import dev.opal4j.server.auth.PeerClaims;
 import dev.opal4j.server.auth.TokenRequestException;
 import dev.opal4j.server.config.ServerConfig;
+import dev.opal4j.server.node.NodeReport;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -27,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,21 +40,18 @@ public final class RestRoutes {
   private final ServerConfig config;
   private final JwtAuthority auth;
   private final UpdatePublisher publisher;
-  private final Supplier<BackboneStatus> backboneStatus; // null without a backbone
-  private final Supplier<String> metricsScrape;
+  private final NodeReport report;
   private final String openApi;
 
   private final dev.opal4j.server.policy.PolicyService policy; // null without OPAL_POLICY_REPO_URL
 
   public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
-      Supplier<BackboneStatus> backboneStatus, Supplier<String> metricsScrape,
-      dev.opal4j.server.policy.PolicyService policy) {
+      NodeReport report, dev.opal4j.server.policy.PolicyService policy) {
     this.policy = policy;
     this.config = config;
     this.auth = auth;
     this.publisher = publisher;
-    this.backboneStatus = backboneStatus;
-    this.metricsScrape = metricsScrape;
+    this.report = report;
     this.openApi = resource("/openapi.json");
   }
 
@@ -98,8 +94,13 @@ public final class RestRoutes {
       }
     });
     router.get("/openapi.json").handler(ctx -> json(ctx, 200, openApi));
-    router.get("/metrics").handler(ctx -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(metricsScrape.get()));
+    router.get("/metrics").handler(ctx -> report.metrics().onComplete(text -> {
+      if (text.succeeded()) {
+        ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text.result());
+      } else {
+        ctx.fail(text.cause());
+      }
+    }));
 
     router.route().last().handler(ctx -> json(ctx, 404, "{\"detail\": \"Not Found\"}"));
     router.errorHandler(413, ctx -> json(ctx, 413, detail("request body over the limit of "
@@ -112,22 +113,13 @@ public final class RestRoutes {
   }
 
   private void healthcheck(RoutingContext ctx) {
-    if (backboneStatus == null) {
-      json(ctx, 200, "{\"status\": \"ok\"}");
-      return;
-    }
-    BackboneStatus s = backboneStatus.get();
-    ObjectNode body = Json.object();
-    body.put("status", s.healthy() ? "ok" : "error");
-    if (!s.healthy()) {
-      body.put("broadcaster", "unhealthy");
-    }
-    ObjectNode backbone = body.putObject("backbone");
-    backbone.put("state", s.state().name().toLowerCase());
-    backbone.put("since", s.stateSince().toString());
-    backbone.put("detail", s.detail());
-    backbone.put("buffered", s.buffered());
-    json(ctx, s.healthy() ? 200 : 503, PythonJson.write(body));
+    report.health().onComplete(answer -> {
+      if (answer.succeeded()) {
+        json(ctx, answer.result().status(), answer.result().body());
+      } else {
+        ctx.fail(answer.cause());
+      }
+    });
   }
 
   private void getDataConfig(RoutingContext ctx) {

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class WebSocketEndpoint {
   private static final Logger log = LoggerFactory.getLogger(WebSocketEndpoint.class);
   public static final String PATH = "/ws";
+  /** At most one WARN line per client address this often for refused handshakes. */
+  private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
 
   private final JwtAuthority auth;
   private final Hub hub;
@@ -33,6 +35,7 @@ public final class WebSocketEndpoint {
   private final SessionMetrics metrics;
   private final HandshakeGuard guard;
   private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
+  private final RefusalLog refusals = new RefusalLog(log, REFUSAL_LOG_INTERVAL_NANOS, System::nanoTime);
 
   public WebSocketEndpoint(JwtAuthority auth, Hub hub, RpcDispatcher dispatcher, ServerConfig.Limits limits,
       SessionMetrics metrics, HandshakeGuard guard) {
@@ -51,28 +54,33 @@ public final class WebSocketEndpoint {
 
   /** Checks an upgrade request (origin, rate, capacity, token) and answers it: 101 or an HTTP error. */
   public void onUpgrade(HttpServerRequest req) {
-    String peerHost = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
-    String refusal = guard.refusal(req.getHeader("Origin"), peerHost);
+    String peer = req.remoteAddress() == null ? "unknown" : req.remoteAddress().hostAddress();
+    String client = guard.clientAddress(peer, req.getHeader("Forwarded"), req.getHeader("X-Forwarded-For"));
+    String authorization = req.getHeader("Authorization");
+    HandshakeGuard.Refusal refusal = guard.refusal(req.getHeader("Origin"), client, authorization);
     if (refusal != null) {
       metrics.rejectedHandshake();
-      log.warn("websocket handshake from {} refused: {}", peerHost, refusal);
-      refuse(req, guard.statusFor(refusal));
+      refusals.refused(client, refusal.status(), refusal.reason());
+      if (refusal.retryAfterSeconds() > 0) {
+        req.response().putHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
+      }
+      refuse(req, refusal.status());
       return;
     }
     if (sessions.size() >= limits.maxConnections()) {
       metrics.rejectedHandshake();
       log.warn("websocket handshake from {} refused: {} connections open, at OPAL_WS_MAX_CONNECTIONS",
-          peerHost, sessions.size());
+          client, sessions.size());
       refuse(req, 503);
       return;
     }
     PeerClaims claims;
     try {
-      claims = auth.authenticate(req.getHeader("Authorization"));
+      claims = auth.authenticate(authorization);
     } catch (AuthenticationException e) {
       metrics.rejectedHandshake();
-      guard.recordAuthFailure(peerHost);
-      log.warn("websocket handshake from {} refused with 403: {}", peerHost, e.getMessage());
+      guard.recordAuthFailure(client, authorization);
+      refusals.refused(client, 403, e.getMessage());
       refuse(req, 403);
       return;
     }

@@ -2,6 +2,7 @@ package dev.opal4j.server.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.opal4j.protocol.config.EnvBinder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,6 +120,87 @@ class AuthSettingsTest {
   void aPrivateKeyGivenAsThePublicKeyIsNamedAsSuch() {
     read(Map.of("OPAL_AUTH_PUBLIC_KEY", keys.pemPrivateKey(), "OPAL_AUTH_PRIVATE_KEY", keys.pemPrivateKey()));
     assertThat(errors).anySatisfy(e -> assertThat(e).contains("holds a private key"));
+  }
+
+  @Test
+  void aKeyPathThatDoesNotExistSaysNoSuchFileNamingThePathAndTheVariable(@TempDir Path dir) {
+    String missing = dir.resolve("keys/opal.pub").toString();
+
+    read(Map.of("OPAL_AUTH_PUBLIC_KEY", missing, "OPAL_AUTH_PRIVATE_KEY", "./private.pem"));
+
+    assertThat(errors).containsExactlyInAnyOrder(
+        "OPAL_AUTH_PUBLIC_KEY: no such file '" + missing + "' (give the key text, or the path of an existing key file)",
+        "OPAL_AUTH_PRIVATE_KEY: no such file './private.pem' (give the key text, or the path of an existing key file)");
+  }
+
+  @Test
+  void aDirectoryGivenAsAKeyIsNamedAsSuch(@TempDir Path dir) {
+    read(Map.of("OPAL_AUTH_PUBLIC_KEY", dir.toString(), "OPAL_AUTH_PRIVATE_KEY", keys.pemPrivateKey()));
+
+    assertThat(errors).containsExactly("OPAL_AUTH_PUBLIC_KEY: '" + dir + "' is not a regular file");
+  }
+
+  @Test
+  void keyFormatsThatMatchTheKeysAreSilent() {
+    EnvBinder binder = binder(keys.serverEnv("m"), "OPAL_AUTH_PUBLIC_KEY_FORMAT", "ssh",
+        "OPAL_AUTH_PRIVATE_KEY_FORMAT", "PEM");
+
+    assertThat(AuthSettings.bind(binder).secured()).isTrue();
+    assertThat(binder.errors()).isEmpty();
+    assertThat(binder.warnings()).isEmpty();
+  }
+
+  @Test
+  void aKeyFormatThatDisagreesWithTheKeyIsWarnedNamingBothAndTheKeyIsStillRead() {
+    EnvBinder binder = binder(keys.serverEnv("m"), "OPAL_AUTH_PUBLIC_KEY_FORMAT", "pem");
+
+    assertThat(AuthSettings.bind(binder).secured()).isTrue();
+    assertThat(binder.errors()).isEmpty();
+    assertThat(binder.warnings()).containsExactly("OPAL_AUTH_PUBLIC_KEY_FORMAT=pem but OPAL_AUTH_PUBLIC_KEY is a ssh"
+        + " key; opal4j reads keys by their content and uses it as ssh (upstream OPAL would refuse this pair: set"
+        + " OPAL_AUTH_PUBLIC_KEY_FORMAT=ssh)");
+  }
+
+  @Test
+  void anUnknownKeyFormatIsRefused() {
+    read(new HashMap<>(Map.of("OPAL_AUTH_PRIVATE_KEY_FORMAT", "x509")));
+
+    assertThat(errors).containsExactly("OPAL_AUTH_PRIVATE_KEY_FORMAT='x509' is not a key format; use pem, ssh or der");
+  }
+
+  @Test
+  void oauth2AuthTypeIsRefusedRatherThanRunningOpen() {
+    read(Map.of("OPAL_AUTH_TYPE", "oauth2"));
+
+    assertThat(errors).singleElement().asString()
+        .startsWith("OPAL_AUTH_TYPE='oauth2' is not implemented by opal4j");
+  }
+
+  @Test
+  void everyOauth2SettingIsRefusedByName() {
+    read(Map.of("OPAL_OAUTH2_INTROSPECT_URL", "https://idp/introspect", "OPAL_OAUTH2_CLIENT_SECRET", "s3cret"));
+
+    assertThat(errors).containsExactly(
+        "OPAL_OAUTH2_CLIENT_SECRET is set, but OAuth2 is not implemented by opal4j; unset it (opal4j verifies only"
+            + " OPAL's own RS256 JWTs)",
+        "OPAL_OAUTH2_INTROSPECT_URL is set, but OAuth2 is not implemented by opal4j; unset it (opal4j verifies only"
+            + " OPAL's own RS256 JWTs)");
+    assertThat(String.join("\n", errors)).doesNotContain("s3cret");
+  }
+
+  @Test
+  void authTypeJwtNamesWhatOpal4jDoes() {
+    read(Map.of("OPAL_AUTH_TYPE", "JWT"));
+
+    assertThat(errors).isEmpty();
+  }
+
+  private static EnvBinder binder(Map<String, String> base, String... extra) {
+    Map<String, String> env = new HashMap<>(base);
+    for (int i = 0; i + 1 < extra.length; i += 2) {
+      env.put(extra[i], extra[i + 1]);
+    }
+    return new EnvBinder(env);
   }
 
   private static void run(String... command) throws Exception {

@@ -1,0 +1,28 @@
+package dev.opal4j.server;
+
+import ch.qos.logback.classic.pattern.ClassicConverter;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+
+/**
+ * The {@code %processTag} of the log pattern: {@code w<index>} in a worker ({@code w0} in a
+ * single-worker server), {@code supervisor} in the process that runs several workers. The role is
+ * read on every line because {@link Main} learns it only after configuration is parsed, and parsing
+ * may already have started logging.
+ *
+ * <p>Thread-safety: {@link #markSupervisor} may be called from any thread; lines logged after it
+ * returns carry the new tag.
+ */
+public final class ProcessLogTag extends ClassicConverter {
+  private static final String WORKER_TAG = "w" + System.getenv().getOrDefault(Main.WORKER_INDEX_ENV, "0");
+  private static volatile String tag = WORKER_TAG;
+
+  /** From now on this process logs as the supervisor. */
+  static void markSupervisor() {
+    tag = "supervisor";
+  }
+
+  @Override
+  public String convert(ILoggingEvent event) {
+    return tag;
+  }
+}
