@@ -71,6 +71,7 @@ abstract class FleetDeliveryContract {
       OpalServerProcess node = OpalServerProcess.start(name, env);
       nodes.add(node);
       await().atMost(Duration.ofSeconds(60)).until(() -> SocketOwners.listeners(node.port()) == 2);
+      node.awaitWorkersJoined(2); // a client connected before its worker's first join is resynced (1012)
     }
     for (OpalServerProcess node : nodes) {
       Set<Long> workersWithClients = new HashSet<>();
@@ -124,14 +125,7 @@ abstract class FleetDeliveryContract {
 
   /** Each worker learns the backbone's limit on connecting; a healthy worker may not have yet. */
   private static void awaitEveryWorkerConnected(OpalServerProcess node) {
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      Matcher m = Pattern.compile("\\[w(\\d+)\\] BackboneSupervisor: backbone .* -> CONNECTED").matcher(node.logText());
-      Set<String> workers = new HashSet<>();
-      while (m.find()) {
-        workers.add(m.group(1));
-      }
-      return workers.size() == 2;
-    });
+    node.awaitWorkersJoined(2);
   }
 
   @Test

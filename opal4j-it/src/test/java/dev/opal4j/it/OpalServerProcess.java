@@ -77,6 +77,22 @@ final class OpalServerProcess implements AutoCloseable {
     throw new IllegalStateException("server not healthy within " + timeout + ":\n" + logText());
   }
 
+  /**
+   * Waits until {@code workers} workers logged their backbone link as CONNECTED: a client that
+   * connects before its worker's first join is resynced (1012) when the join happens.
+   */
+  void awaitWorkersJoined(int workers) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+      java.util.regex.Matcher m = java.util.regex.Pattern
+          .compile("\\[w(\\d+)\\] BackboneSupervisor: backbone .* -> CONNECTED").matcher(logText());
+      java.util.Set<String> joined = new java.util.HashSet<>();
+      while (m.find()) {
+        joined.add(m.group(1));
+      }
+      return joined.size() >= workers;
+    });
+  }
+
   int port() {
     return port;
   }

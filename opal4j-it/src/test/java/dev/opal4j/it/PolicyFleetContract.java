@@ -131,6 +131,7 @@ abstract class PolicyFleetContract {
             "OPAL_LEADER_LOCK_FILE_PATH", dir.resolve(name + ".lock").toString()));
         nodes.add(node);
         await().atMost(Duration.ofSeconds(60)).until(() -> SocketOwners.listeners(node.port()) == 2);
+        node.awaitWorkersJoined(2); // clients connected before a worker's first join would be resynced
       }
       for (OpalServerProcess node : nodes) {
         Set<Long> workers = new HashSet<>();
