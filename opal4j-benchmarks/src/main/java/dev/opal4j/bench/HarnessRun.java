@@ -89,9 +89,9 @@ final class HarnessRun {
       List<InetAddress> sources = sourceAddresses(urls);
       r.sourceAddresses = sources.size();
 
-      transport = new NettyTransport(s.threads(), (int) Math.min(Integer.MAX_VALUE, s.connectTimeout().toMillis()));
+      transport = new NettyTransport(s.threads(), (int) Math.min(Integer.MAX_VALUE, s.connectTimeout().toMillis()), s.deflate());
       r.transport = transport.epoll() ? "netty epoll" : "netty nio";
-      HttpHeaders headers = new DefaultHttpHeaders().set("Authorization", "Bearer " + s.token());
+      HttpHeaders headers = transport.withOffer(new DefaultHttpHeaders().set("Authorization", "Bearer " + s.token()));
       List<SubscriberFleet.Target> targets = new ArrayList<>();
       for (URI u : urls) {
         targets.add(new SubscriberFleet.Target(Urls.socketAddress(u), NettyTransport.config(u, headers, s.maxMessageBytes(), 10_000)));
@@ -115,6 +115,7 @@ final class HarnessRun {
       SubscriberFleet f = fleet;
       waitUntil(connectDeadline, "connect", () -> f.subscribedNow() >= s.subscribers(), stats, null);
       r.connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+      r.handshake = handshakeNote(transport);
       r.subscribedAfterConnect = fleet.subscribedNow();
       if (r.subscribedAfterConnect == 0) {
         progress("no subscriber could subscribe; failures: " + snapshotCounts(stats.connectFailures));
@@ -143,8 +144,8 @@ final class HarnessRun {
       if (s.publishes()) {
         publisher = s.publish().equals("rpc")
             ? new RpcPublisher(transport, Urls.socketAddress(Urls.websocket(publishBase.toString())),
-                NettyTransport.config(Urls.websocket(publishBase.toString()), new DefaultHttpHeaders().set("Authorization",
-                    "Bearer " + s.publishToken()), s.maxMessageBytes(), 10_000), s.maxMessageBytes(), payload, 10_000)
+                NettyTransport.config(Urls.websocket(publishBase.toString()), transport.withOffer(new DefaultHttpHeaders().set(
+                    "Authorization", "Bearer " + s.publishToken())), s.maxMessageBytes(), 10_000), s.maxMessageBytes(), payload, 10_000)
             : new RestPublisher(publishBase, s.publishToken(), payload);
         loop = new PublishLoop(publisher, stats, s.rate(), s.window(), f::subscribedNow);
         Thread pt = new Thread(loop, "bench-publisher");
@@ -384,6 +385,16 @@ final class HarnessRun {
       return Settings.loopbackAddresses(count);
     }
     return List.of();
+  }
+
+  /** What the report says of the subscribers' handshake, so a number names the handshake that produced it. */
+  static String handshakeNote(NettyTransport transport) {
+    if (!transport.deflate()) {
+      return "no extension offered (--no-deflate)";
+    }
+    String answer = transport.deflateAnswer();
+    return "Python client's (" + PythonDeflate.OFFER + " offered; "
+        + (answer == null ? "no answer seen" : answer.isEmpty() ? "declined" : "answered " + answer) + ")";
   }
 
   private static int ephemeralPorts() {

@@ -92,6 +92,9 @@ public final class LoadHarness implements Callable<Integer> {
   @Option(names = "--max-message-bytes", paramLabel = "N", description = "Largest frame accepted (the Python client's limit is 1 MiB). Default ${DEFAULT-VALUE}.")
   int maxMessageBytes = 1 << 20;
 
+  @Option(names = "--no-deflate", description = "Offer no permessage-deflate in the handshake. By default the subscribers and the RPC publisher offer it and compress what they send, as the Python OPAL client does.")
+  boolean noDeflate;
+
   @Option(names = "--no-reconnect", description = "Do not reconnect closed subscribers (they do by default, like the Python client).")
   boolean noReconnect;
 
@@ -270,7 +273,7 @@ public final class LoadHarness implements Callable<Integer> {
     return new Settings(sc, List.copyOf(wsUrls), pubUrl, pub, token, publishToken != null ? publishToken : token, n,
         sources, List.copyOf(topics), r, window, payloadBytes, dur, pub.equals("none") ? Duration.ZERO : warm, set, dr, ct,
         connectConcurrency, threads != null ? threads : Runtime.getRuntime().availableProcessors(), maxMessageBytes,
-        !noReconnect, startServer, Map.copyOf(serverEnv), ready, List.copyOf(serverPids), metrics,
+        !noDeflate, !noReconnect, startServer, Map.copyOf(serverEnv), ready, List.copyOf(serverPids), metrics,
         serverGc != null ? serverGc : sc.serverGc, List.copyOf(parsedHooks), appendMarkdown, label);
   }
 

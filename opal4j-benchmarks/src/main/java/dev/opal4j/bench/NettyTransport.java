@@ -37,11 +37,29 @@ final class NettyTransport implements AutoCloseable {
   private final EventLoopGroup group;
   private final boolean epoll;
   private final int connectTimeoutMillis;
+  private final boolean deflate;
+  private final java.util.concurrent.atomic.AtomicReference<String> deflateAnswer = new java.util.concurrent.atomic.AtomicReference<>();
 
-  NettyTransport(int threads, int connectTimeoutMillis) {
+  /** {@code deflate}: offer permessage-deflate and compress what is sent, as the Python client does ({@link PythonDeflate}). */
+  NettyTransport(int threads, int connectTimeoutMillis, boolean deflate) {
     this.epoll = Epoll.isAvailable();
     this.group = new MultiThreadIoEventLoopGroup(threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     this.connectTimeoutMillis = connectTimeoutMillis;
+    this.deflate = deflate;
+  }
+
+  boolean deflate() {
+    return deflate;
+  }
+
+  /** The first server's {@code Sec-WebSocket-Extensions} answer ("" when it declined, null before any handshake). */
+  String deflateAnswer() {
+    return deflateAnswer.get();
+  }
+
+  /** Adds the Python client's permessage-deflate offer to a handshake's headers when this transport offers it. */
+  HttpHeaders withOffer(HttpHeaders headers) {
+    return deflate ? headers.set("Sec-WebSocket-Extensions", PythonDeflate.OFFER) : headers;
   }
 
   boolean epoll() {
@@ -83,7 +101,11 @@ final class NettyTransport implements AutoCloseable {
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast(
                 new HttpClientCodec(4096, 8192, 8192),
-                new HttpObjectAggregator(16 * 1024),
+                new HttpObjectAggregator(16 * 1024));
+            if (deflate) {
+              ch.pipeline().addLast(new PythonDeflate(deflateAnswer));
+            }
+            ch.pipeline().addLast(
                 new WebSocketClientProtocolHandler(config),
                 new WebSocketFrameAggregator(maxMessageBytes),
                 app.get());

@@ -27,6 +27,9 @@ final class Report {
         .append("; publish: ").append(r.publish).append(r.publishUrl == null ? "" : " to " + r.publishUrl).append('\n');
     sb.append(String.format(Locale.ROOT, "   connections: %d/%d subscribed after %.1f s (%d at the end), %d source address(es), %s%n",
         r.subscribedAfterConnect, r.subscribersTarget, r.connectSeconds, r.subscribedAtEnd, Math.max(1, r.sourceAddresses), r.transport));
+    if (r.handshake != null) {
+      sb.append("   handshake: ").append(r.handshake).append('\n');
+    }
     if (!r.connectFailures.isEmpty()) {
       sb.append("   connect failures: ").append(r.connectFailures).append('\n');
     }
@@ -79,6 +82,7 @@ final class Report {
     o.put("publish_url", r.publishUrl);
     o.put("server_started", r.serverStarted);
     o.put("transport", r.transport);
+    o.put("handshake", r.handshake);
     o.put("source_addresses", r.sourceAddresses);
     ObjectNode c = o.putObject("connections");
     c.put("target", r.subscribersTarget);
@@ -142,6 +146,9 @@ final class Report {
 
   static String markdownRow(Results r) {
     List<String> notes = new ArrayList<>();
+    if (r.handshake != null) {
+      notes.add("handshake: " + r.handshake);
+    }
     if (r.subscribedAfterConnect < r.subscribersTarget) {
       notes.add(r.subscribersTarget - r.subscribedAfterConnect + " never subscribed");
     }

@@ -22,6 +22,8 @@ final class Results {
   boolean serverStarted;
   String serverLog;
   String transport;
+  /** The websocket handshake the subscribers made: whether permessage-deflate was offered and what the server answered. */
+  String handshake;
   int sourceAddresses;
   // connections
   int subscribersTarget;

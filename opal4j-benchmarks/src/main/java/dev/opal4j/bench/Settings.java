@@ -42,6 +42,7 @@ record Settings(
     int connectConcurrency,
     int threads,
     int maxMessageBytes,
+    boolean deflate,
     boolean reconnect,
     boolean startServer,
     Map<String, String> serverEnv,

@@ -23,7 +23,7 @@ class SubscriberConnectionTest {
 
   @BeforeEach
   void setUp() {
-    transport = new NettyTransport(1, 1000);
+    transport = new NettyTransport(1, 1000, false);
     URI uri = URI.create("ws://127.0.0.1:9/ws");
     SubscriberFleet.Target target = new SubscriberFleet.Target(new InetSocketAddress("127.0.0.1", 9),
         NettyTransport.config(uri, new DefaultHttpHeaders(), 1 << 20, 1000));
