@@ -132,6 +132,11 @@ final class OpalServerProcess implements AutoCloseable {
     return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** The exit code; only after {@link #awaitExit} returned true. */
+  int exitCode() {
+    return process.exitValue();
+  }
+
   record Exited(int code, String output) {}
 
   /** Runs a server that is expected to stop by itself (e.g. a configuration error). */

@@ -17,7 +17,8 @@ class WorkerSupervisionTest {
   void aKilledWorkerIsRestartedAndSigtermStopsThemAll() throws Exception {
     try (RedisServer redis = RedisServer.launch()) {
       OpalServerProcess node = OpalServerProcess.start("supervised", Map.of(
-          "OPAL_BROADCAST_URI", redis.uri().toString(), "UVICORN_NUM_WORKERS", "2"));
+          "OPAL_BROADCAST_URI", redis.uri().toString(), "UVICORN_NUM_WORKERS", "2",
+          "OPAL_SHUTDOWN_DRAIN_SECONDS", "1"));
       try {
         await().atMost(Duration.ofSeconds(60)).until(() -> SocketOwners.listeners(node.port()) == 2);
         List<Long> before = node.workerPids();
@@ -38,6 +39,7 @@ class WorkerSupervisionTest {
           worker.onExit().get(20, TimeUnit.SECONDS);
         }
         assertThat(node.awaitExit(Duration.ofSeconds(20))).isTrue();
+        assertThat(node.exitCode()).as("the supervisor's exit code after SIGTERM").isZero();
       } finally {
         node.close();
       }

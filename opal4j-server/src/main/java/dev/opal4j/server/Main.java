@@ -1,7 +1,18 @@
 package dev.opal4j.server;
 
+import dev.opal4j.broadcast.spi.UriRedaction;
+import dev.opal4j.protocol.Ids;
+import dev.opal4j.server.cli.ServerCli;
+import dev.opal4j.server.cli.ServerVersion;
+import dev.opal4j.server.logging.LogFormat;
+import dev.opal4j.server.logging.ProcessLogFields;
 import dev.opal4j.server.config.ConfigException;
 import dev.opal4j.server.config.ServerConfig;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -10,8 +21,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Entry point of {@code bin/opal-server}. Reads the environment; with {@code UVICORN_NUM_WORKERS>1}
  * it becomes the supervisor of that many worker processes sharing the port, otherwise it is the
- * single worker. Exit codes: 0 stopped, 2 bad configuration or any command-line argument (there are
- * none yet), 3 the worker gave up (e.g. backbone unreachable past
+ * single worker. The command line ({@link ServerCli}) chooses {@code run} (the default), {@code
+ * print-config} or {@code check-config}, and its few flags override the variables they name. Exit
+ * codes: 0 stopped, 2 bad configuration or command line, 3 the worker gave up (e.g. backbone unreachable past
  * OPAL_BROADCAST_RECONNECT_MAX_RETRIES). A supervisor whose workers all stopped by themselves exits
  * with their code (see {@link WorkerSupervisor#run}). Warnings about the environment (unknown
  * variables) are logged once, by the supervisor or the single worker, never by each worker again.
@@ -22,21 +34,26 @@ public final class Main {
 
   private Main() {}
 
-  public static void main(String[] args) throws Exception {
-    if (args.length > 0) {
-      // a flag we do not understand must never mean "start anyway" (an open server on 0.0.0.0)
-      System.err.println("opal4j: " + refusedArguments(args));
-      System.exit(2);
-      return;
-    }
-    Map<String, String> env = System.getenv();
+  public static void main(String[] args) {
+    PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
+        StandardCharsets.UTF_8), true);
+    PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
+        StandardCharsets.UTF_8), true);
+    System.exit(ServerCli.execute(out, err, System.getenv(), Main::serve, args));
+  }
+
+  /**
+   * {@code run}: the supervisor or the single worker, with {@code env} (the process environment
+   * with the command line's overrides). Returns the exit code; a single worker returns only when
+   * it could not start (a stopped worker exits from its shutdown path).
+   */
+  static int serve(Map<String, String> env) throws Exception {
     ServerConfig.Binding binding;
     try {
       binding = ServerConfig.bind(env);
     } catch (ConfigException e) {
       System.err.println("opal4j: " + e.getMessage());
-      System.exit(2);
-      return;
+      return 2;
     }
     ServerConfig config = binding.config();
     boolean isWorker = env.containsKey(WORKER_INDEX_ENV);
@@ -44,6 +61,12 @@ public final class Main {
       ProcessLogTag.markSupervisor(); // before its first line: the supervisor's lines are not worker 0's
     }
     applyLogLevel(config);
+    LogFormat.apply(config.operations().logSerialize(), config.operations().logIncludePid());
+    boolean isSupervisor = config.workers() > 1 && !isWorker;
+    String notifierId = Ids.secureUuidHex();
+    if (!isSupervisor) {
+      ProcessLogFields.notifierId(notifierId); // the supervisor is no backbone peer: its lines carry none
+    }
     if (!isWorker) {
       // workers inherit the supervisor's environment: the supervisor (or the single worker) says it once
       Logger log = LoggerFactory.getLogger(Main.class);
@@ -52,14 +75,17 @@ public final class Main {
     if (config.workers() > 1 && !isWorker) {
       WorkerSupervisor supervisor;
       try {
-        supervisor = new WorkerSupervisor(config.workers());
+        // the command line's overrides reach the workers as the variables they stand for
+        supervisor = new WorkerSupervisor(config.workers(), overridden(env), config.operations().shutdownDrain());
       } catch (java.io.IOException e) {
         System.err.println("opal4j: cannot create the workers' private directory: " + e.getMessage());
-        System.exit(1);
-        return;
+        return 1;
       }
-      System.exit(supervisor.run());
-      return;
+      LoggerFactory.getLogger(Main.class).info("opal4j {} supervising {} workers on {}:{} (backbone: {})",
+          ServerVersion.version(), config.workers(), config.host(), config.port(),
+          UriRedaction.redact(config.broadcastUri().toString()));
+      ShutdownSignals.onTerminate("the supervisor", supervisor::stopAll);
+      return supervisor.run();
     }
     OpalServer server;
     try {
@@ -67,26 +93,35 @@ public final class Main {
         System.err.println("opal4j: worker giving up: " + reason);
         // exit on a fresh thread: the caller may be a thread that shutdown hooks wait for
         new Thread(() -> System.exit(3), "opal4j-exit").start();
-      });
+      }, notifierId);
     } catch (OpalServer.StartupException e) {
       System.err.println("opal4j: cannot start: " + e.getMessage());
-      System.exit(2);
-      return;
+      return 2;
     }
+    OpalServer started = server;
+    ShutdownSignals.onTerminate("the worker", () -> {
+      started.drain(config.operations().shutdownDrain());
+      started.close();
+    });
     CountDownLatch stopped = new CountDownLatch(1);
+    // any other exit (a worker giving up with 3) still closes the clients, at once
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
       stopped.countDown();
     }, "opal4j-shutdown"));
     stopped.await();
+    return 0;
   }
 
-  static String refusedArguments(String[] args) {
-    String first = args[0].matches("[-A-Za-z0-9_.]{1,40}") ? "'" + args[0] + "'" : "an argument";
-    return "the server takes no command-line arguments yet (got " + first
-        + (args.length > 1 ? " and " + (args.length - 1) + " more" : "") + "): it reads its configuration from the"
-        + " environment, as OPAL's server does (UVICORN_PORT, OPAL_BROADCAST_URI, OPAL_AUTH_PUBLIC_KEY, ...; see"
-        + " README.md, \"Configuration reference\"). Nothing was started.";
+  /** The variables of {@code env} that differ from the process's own environment. */
+  private static Map<String, String> overridden(Map<String, String> env) {
+    Map<String, String> differing = new java.util.HashMap<>();
+    env.forEach((k, v) -> {
+      if (!v.equals(System.getenv(k))) {
+        differing.put(k, v);
+      }
+    });
+    return differing;
   }
 
   // logback.xml reads OPAL_LOG_LEVEL raw, where upstream's WARNING or CRITICAL would mean DEBUG;

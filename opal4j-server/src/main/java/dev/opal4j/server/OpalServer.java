@@ -58,6 +58,8 @@ public final class OpalServer implements AutoCloseable {
   private final Hub hub;
   private final ServerMetrics metrics;
   private final int port;
+  private final Readiness readiness = new Readiness();
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private dev.opal4j.server.policy.PolicyService policy;
 
@@ -82,6 +84,15 @@ public final class OpalServer implements AutoCloseable {
    */
   public static OpalServer start(ServerConfig config, Map<String, String> env, boolean reusePort,
       Consumer<String> onFatal) throws StartupException {
+    return start(config, env, reusePort, onFatal, Ids.secureUuidHex());
+  }
+
+  /**
+   * As {@link #start(ServerConfig, Map, boolean, Consumer)}, with the worker's backbone notifier id
+   * chosen by the caller (so that its log lines can carry it from the start).
+   */
+  public static OpalServer start(ServerConfig config, Map<String, String> env, boolean reusePort,
+      Consumer<String> onFatal, String notifierId) throws StartupException {
     JwtAuthority auth;
     try {
       auth = JwtAuthority.create(config.auth());
@@ -106,7 +117,7 @@ public final class OpalServer implements AutoCloseable {
     dev.opal4j.server.policy.FleetLeadership fleet = dev.opal4j.server.policy.FleetLeadership.nodeOnly();
     if (config.broadcastUri() != null) {
       BroadcastSettings settings = new BroadcastSettings(config.broadcastUri(), config.broadcastChannel(),
-          Ids.secureUuidHex(), env);
+          notifierId, env);
       BroadcasterFactory factory;
       try {
         factory = Broadcasters.discover().factoryFor(settings);
@@ -202,8 +213,9 @@ public final class OpalServer implements AutoCloseable {
     if (backboneRef != null) {
       backboneRef.start();
     }
-    log.info("opal4j listening on {}:{} ({} event loops, backbone: {}, auth: {})", config.host(), boundPort[0],
-        instances, config.broadcastUri() == null ? "none (single worker)"
+    log.info("opal4j {} listening on {}:{} ({} event loops, {} worker(s), backbone: {}, auth: {})",
+        dev.opal4j.server.cli.ServerVersion.version(), config.host(), boundPort[0], instances, config.workers(),
+        config.broadcastUri() == null ? "none (single worker)"
             : dev.opal4j.broadcast.spi.UriRedaction.redact(config.broadcastUri().toString()),
         auth.secured() ? "JWT " + config.auth().algorithm() : "insecure");
     OpalServer server = new OpalServer(vertx, loop, backbone, endpoint, hub, metrics, boundPort[0]);
@@ -227,8 +239,40 @@ public final class OpalServer implements AutoCloseable {
     return metrics;
   }
 
+  /** Whether this worker takes new clients; false once a graceful shutdown began. */
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  /**
+   * Graceful shutdown, the first half: marks the worker not ready, answers new websocket handshakes
+   * with 503, and closes the open clients with 1001 spread evenly over {@code window}, so they
+   * reconnect elsewhere at a steady rate. Blocks for about the window; {@link #close} does the rest.
+   */
+  public void drain(Duration window) throws InterruptedException {
+    if (!readiness.startDraining()) {
+      return;
+    }
+    endpoint.stopAccepting();
+    int clients = endpoint.sessionCount();
+    log.info("opal4j shutting down: not accepting websockets; closing {} client(s) with 1001 over {} ms",
+        clients, window.toMillis());
+    endpoint.closeSpread(CloseCodes.GOING_AWAY, "server shutting down", window);
+    // the last clients get a moment to answer the close handshake before the sockets go
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (endpoint.sessionCount() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+
+  /** Stops everything at once (clients still open are closed with 1001); idempotent. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    readiness.startDraining();
+    endpoint.stopAccepting();
     endpoint.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
     if (policy != null) {
       policy.close();
@@ -242,6 +286,7 @@ public final class OpalServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("vert.x did not stop cleanly: {}", e.getMessage());
     }
+    log.info("opal4j stopped");
   }
 
   /**

@@ -2,10 +2,12 @@ package dev.opal4j.server;
 
 import ch.qos.logback.classic.pattern.ClassicConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import dev.opal4j.server.logging.ProcessLogFields;
 
 /**
  * The {@code %processTag} of the log pattern: {@code w<index>} in a worker ({@code w0} in a
- * single-worker server), {@code supervisor} in the process that runs several workers. The role is
+ * single-worker server), {@code supervisor} in the process that runs several workers, followed by
+ * the pid with {@code OPAL_LOG_FORMAT_INCLUDE_PID=true}. The role is
  * read on every line because {@link Main} learns it only after configuration is parsed, and parsing
  * may already have started logging.
  *
@@ -13,16 +15,14 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
  * returns carry the new tag.
  */
 public final class ProcessLogTag extends ClassicConverter {
-  private static final String WORKER_TAG = "w" + System.getenv().getOrDefault(Main.WORKER_INDEX_ENV, "0");
-  private static volatile String tag = WORKER_TAG;
-
   /** From now on this process logs as the supervisor. */
   static void markSupervisor() {
-    tag = "supervisor";
+    ProcessLogFields.role("supervisor");
   }
 
   @Override
   public String convert(ILoggingEvent event) {
-    return tag;
+    return ProcessLogFields.includePid() ? ProcessLogFields.role() + " " + ProcessLogFields.pid()
+        : ProcessLogFields.role();
   }
 }

@@ -24,12 +24,17 @@ final class WorkerSupervisor {
 
   private final int workers;
   private final java.nio.file.Path workerDirectory;
+  private final java.util.Map<String, String> workerEnvironment;
+  private final java.time.Duration drain;
   private final List<Process> processes = new ArrayList<>();
   private volatile boolean stopping;
 
   /** @throws IOException when the private worker directory cannot be created */
-  WorkerSupervisor(int workers) throws IOException {
+  WorkerSupervisor(int workers, java.util.Map<String, String> workerEnvironment, java.time.Duration drain)
+      throws IOException {
     this.workers = workers;
+    this.drain = drain;
+    this.workerEnvironment = java.util.Map.copyOf(workerEnvironment);
     // Mode 0700: where the workers announce their private report ports (WorkerDirectory).
     this.workerDirectory = java.nio.file.Files.createTempDirectory("opal4j-workers-");
   }
@@ -113,6 +118,7 @@ final class WorkerSupervisor {
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
     ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
+    pb.environment().putAll(workerEnvironment);
     pb.environment().put(Main.WORKER_INDEX_ENV, Integer.toString(index));
     pb.environment().put(WorkerDirectory.ENV, workerDirectory.toString());
     Process p = pb.start();
@@ -120,18 +126,29 @@ final class WorkerSupervisor {
     return p;
   }
 
-  private void stopAll() {
+  /**
+   * Forwards SIGTERM to every worker and waits for them to drain and exit (their drain window plus
+   * 10 s, then they are killed). Idempotent: the signal handler and the shutdown hook both call it.
+   */
+  synchronized void stopAll() {
+    if (stopping) {
+      return;
+    }
     stopping = true;
     List<Process> snapshot;
     synchronized (processes) {
       snapshot = List.copyOf(processes);
     }
+    log.info("opal4j supervisor stopping: SIGTERM to {} worker(s), waiting up to {} ms for them to drain",
+        snapshot.size(), drain.toMillis() + 10_000);
     for (Process p : snapshot) {
       p.destroy();
     }
+    long deadline = System.nanoTime() + drain.toNanos() + TimeUnit.SECONDS.toNanos(10);
     for (Process p : snapshot) {
       try {
-        if (!p.waitFor(15, TimeUnit.SECONDS)) {
+        if (!p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          log.warn("worker pid {} did not stop in time; killing it", p.pid());
           p.destroyForcibly();
         }
       } catch (InterruptedException e) {
@@ -139,6 +156,7 @@ final class WorkerSupervisor {
       }
     }
     deleteWorkerDirectory();
+    log.info("opal4j supervisor stopped");
   }
 
   private void deleteWorkerDirectory() {

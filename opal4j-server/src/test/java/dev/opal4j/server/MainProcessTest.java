@@ -39,18 +39,30 @@ class MainProcessTest {
   }
 
   @Test
-  void anyCommandLineArgumentIsRefusedWithExitCode2AndNothingStarts() throws Exception {
-    for (String argument : List.of("--help", "run")) {
+  void anUnknownArgumentIsRefusedWithExitCode2AndNothingStarts() throws Exception {
+    for (String argument : List.of("--prot", "serve")) {
       Process p = start(Map.of(), argument);
 
       assertThat(p.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as(argument).isTrue();
       String output = output(p);
       assertThat(p.exitValue()).as(output).isEqualTo(2);
-      assertThat(output)
-          .contains("the server takes no command-line arguments yet (got '" + argument + "')")
-          .contains("reads its configuration from the environment")
-          .doesNotContain("listening");
+      assertThat(output).contains("'" + argument + "'").contains("Try 'opal-server --help'")
+          .doesNotContain(" listening on 127.0.0.1:");
     }
+  }
+
+  @Test
+  void helpAndCheckConfigAnswerAndExitWithoutStarting() throws Exception {
+    Process help = start(Map.of(), "--help");
+    Process badConfig = start(Map.of("OPAL_BROADCAST_RECONNECT_ENABLED", "maybe"), "check-config");
+
+    assertThat(help.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(badConfig.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(help.exitValue()).isZero();
+    assertThat(output(help)).contains("UVICORN_PORT (default: 7002)").doesNotContain(" listening on 127.0.0.1:");
+    assertThat(badConfig.exitValue()).isEqualTo(2);
+    assertThat(output(badConfig)).contains("OPAL_BROADCAST_RECONNECT_ENABLED='maybe' is not a boolean")
+        .doesNotContain(" listening on 127.0.0.1:");
   }
 
   @Test
@@ -111,7 +123,7 @@ class MainProcessTest {
     Instant deadline = Instant.now().plus(START_TIMEOUT);
     while (Instant.now().isBefore(deadline)) {
       String output = output(p);
-      if (output.contains("opal4j listening on")) {
+      if (output.contains(" listening on 127.0.0.1:")) {
         return output;
       }
       if (!p.isAlive()) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -33,6 +34,7 @@ public final class EnvBinder {
   private final List<String> errors = new ArrayList<>();
   private final List<String> warnings = new ArrayList<>();
   private final Set<String> namesRead = new LinkedHashSet<>();
+  private final Map<String, String> fallbacks = new LinkedHashMap<>();
 
   public EnvBinder(Map<String, String> env) {
     this.env = Map.copyOf(env);
@@ -46,6 +48,27 @@ public final class EnvBinder {
   /** Every variable name a setting has read so far, set or not. */
   public Set<String> namesRead() {
     return Collections.unmodifiableSet(namesRead);
+  }
+
+  /**
+   * The fallback each typed read was given, as text ({@code 7002}, {@code 0.5}, {@code .rego,.json}),
+   * by variable name; names read only raw have none. Lets a test hold the settings catalog's
+   * documented defaults to the ones the code uses.
+   */
+  public Map<String, String> fallbacks() {
+    return Collections.unmodifiableMap(fallbacks);
+  }
+
+  private void fallback(String name, Object value) {
+    String text;
+    if (value instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d)) {
+      text = Long.toString(d.longValue());
+    } else if (value instanceof List<?> l) {
+      text = String.join(",", l.stream().map(String::valueOf).toList());
+    } else {
+      text = String.valueOf(value);
+    }
+    fallbacks.putIfAbsent(name, text);
   }
 
   /** The problems recorded so far, each naming its variable. */
@@ -74,11 +97,13 @@ public final class EnvBinder {
   }
 
   public String string(String name, String fallback) {
+    fallback(name, fallback);
     String v = raw(name);
     return v == null ? fallback : v;
   }
 
   public boolean bool(String name, boolean fallback) {
+    fallback(name, fallback);
     String v = raw(name);
     if (v == null) {
       return fallback;
@@ -98,6 +123,7 @@ public final class EnvBinder {
   }
 
   public int integer(String name, int fallback, int min, int max) {
+    fallback(name, fallback);
     String v = raw(name);
     if (v == null) {
       return fallback;
@@ -116,6 +142,7 @@ public final class EnvBinder {
   }
 
   public long bytes(String name, long fallback, long min) {
+    fallback(name, fallback);
     String v = raw(name);
     if (v == null) {
       return fallback;
@@ -135,6 +162,7 @@ public final class EnvBinder {
 
   /** Seconds as a decimal number (upstream's {@code confi.float}), at least {@code min}. */
   public Duration seconds(String name, double fallback, double min) {
+    fallback(name, fallback);
     String v = raw(name);
     double s = fallback;
     if (v != null) {
@@ -153,6 +181,7 @@ public final class EnvBinder {
 
   /** Whole seconds, zero or more (upstream's {@code confi.int} for intervals and timeouts). */
   public Duration wholeSeconds(String name, int fallback) {
+    fallback(name, fallback);
     String v = raw(name);
     if (v == null) {
       return Duration.ofSeconds(fallback);
@@ -172,6 +201,7 @@ public final class EnvBinder {
 
   /** A list: a JSON list of strings, or comma-separated. */
   public List<String> list(String name, List<String> fallback) {
+    fallback(name, fallback);
     String v = raw(name);
     if (v == null) {
       return fallback;
@@ -247,6 +277,7 @@ public final class EnvBinder {
    * fallback when unset.
    */
   public String choice(String name, String fallback, List<String> allowed) {
+    fallback(name, fallback);
     String v = raw(name);
     if (v == null) {
       return fallback;

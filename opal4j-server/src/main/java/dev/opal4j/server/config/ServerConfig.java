@@ -39,7 +39,15 @@ public record ServerConfig(
     dev.opal4j.policy.PolicyRepoSettings policy,
     Keepalive keepalive,
     String logLevel,
-    TrustedProxies trustedProxies) {
+    TrustedProxies trustedProxies,
+    Operations operations) {
+
+  /**
+   * How the process logs and stops: upstream's {@code OPAL_LOG_SERIALIZE} (one JSON object per
+   * line) and {@code OPAL_LOG_FORMAT_INCLUDE_PID}, and opal4j's {@code OPAL_SHUTDOWN_DRAIN_SECONDS}
+   * (the window SIGTERM spreads the clients' 1001 closes over).
+   */
+  public record Operations(boolean logSerialize, boolean logIncludePid, Duration shutdownDrain) {}
 
   /** OPAL's broadcast keepalive: the leader publishes {@code topic} with {@code null} this often (0 = off). */
   public record Keepalive(Duration interval, String topic) {}
@@ -110,7 +118,8 @@ public record ServerConfig(
     };
   }
 
-  private static ServerConfig bind(EnvBinder r) {
+  // package-private: SettingsCatalogTest reads what the binder was asked for
+  static ServerConfig bind(EnvBinder r) {
     String host = r.string("OPAL_SERVER_HOST", "0.0.0.0");
     int port = r.integer("UVICORN_PORT", 7002, 0, 65535);
     int workerCount = r.integer("OPAL_SERVER_WORKER_COUNT", 1, 1, 256);
@@ -200,7 +209,9 @@ public record ServerConfig(
         new Keepalive(r.seconds("OPAL_BROADCAST_KEEPALIVE_INTERVAL", 3600, 0),
             r.string("OPAL_BROADCAST_KEEPALIVE_TOPIC", "__broadcast_session_keepalive__")),
         logLevel,
-        trustedProxies(r));
+        trustedProxies(r),
+        new Operations(r.bool("OPAL_LOG_SERIALIZE", false), r.bool("OPAL_LOG_FORMAT_INCLUDE_PID", false),
+            r.seconds("OPAL_SHUTDOWN_DRAIN_SECONDS", 5, 0)));
     for (String route : List.of(config.jwksRoute, config.allDataRoute, config.dataConfigRoute, config.dataCallbackRoute)) {
       if (!route.startsWith("/")) {
         r.error("route '" + route + "' must start with '/'");

@@ -36,6 +36,7 @@ public final class WebSocketEndpoint {
   private final HandshakeGuard guard;
   private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
   private final RefusalLog refusals = new RefusalLog(log, REFUSAL_LOG_INTERVAL_NANOS, System::nanoTime);
+  private volatile boolean accepting = true;
 
   public WebSocketEndpoint(JwtAuthority auth, Hub hub, RpcDispatcher dispatcher, ServerConfig.Limits limits,
       SessionMetrics metrics, HandshakeGuard guard) {
@@ -65,6 +66,12 @@ public final class WebSocketEndpoint {
         req.response().putHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
       }
       refuse(req, refusal.status());
+      return;
+    }
+    if (!accepting) {
+      // shutting down: the client's retry goes to another server (or to this pod's successor)
+      metrics.rejectedHandshake();
+      refuse(req, 503);
       return;
     }
     if (sessions.size() >= limits.maxConnections()) {
@@ -132,6 +139,31 @@ public final class WebSocketEndpoint {
     if (interval > 0) {
       vertx.setPeriodic(interval, id -> pingAll());
     }
+  }
+
+  /** From now on every websocket handshake is answered 503 (graceful shutdown). */
+  public void stopAccepting() {
+    accepting = false;
+  }
+
+  /**
+   * Closes every open session with {@code code}, spread evenly over {@code window} (the first at
+   * once, the last at the window's end), and waits until the last close was sent. Blocks the
+   * calling thread for about the window; call after {@link #stopAccepting()}.
+   *
+   * @return how many sessions were closed
+   */
+  public int closeSpread(CloseCodes code, String reason, java.time.Duration window) throws InterruptedException {
+    java.util.List<WebSocketSession> open = java.util.List.copyOf(sessions);
+    long start = System.nanoTime();
+    for (int i = 0; i < open.size(); i++) {
+      long wait = start + DrainSchedule.delayNanos(i, open.size(), window) - System.nanoTime();
+      if (wait > 0) {
+        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(wait);
+      }
+      open.get(i).close(code, reason);
+    }
+    return open.size();
   }
 
   /** Closes every session (server shutdown). */

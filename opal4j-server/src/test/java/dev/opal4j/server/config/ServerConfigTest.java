@@ -139,13 +139,13 @@ class ServerConfigTest {
   @Test
   void upstreamSettingsOpal4jLacksAreWarnedAsRecognisedButIgnored() throws Exception {
     ServerConfig.Binding b = ServerConfig.bind(Map.of(
-        "OPAL_LOG_SERIALIZE", "true",
+        "OPAL_LOG_COLORIZE", "true",
         "OPAL_SCOPES", "true",
         "OPAL_POLICY_SOURCE_TYPE", "API",
         "OPAL_SERVER_BIND_PORT", "7003"));
 
     assertThat(b.warnings()).containsExactlyInAnyOrder(
-        "OPAL_LOG_SERIALIZE: recognised upstream OPAL setting, not implemented by opal4j: ignored",
+        "OPAL_LOG_COLORIZE: recognised upstream OPAL setting, not implemented by opal4j: ignored",
         "OPAL_SCOPES: recognised upstream OPAL setting, not implemented by opal4j: ignored",
         "OPAL_SERVER_BIND_PORT: recognised upstream OPAL setting, not implemented by opal4j: ignored"
             + " (opal4j's setting for this is UVICORN_PORT)",
