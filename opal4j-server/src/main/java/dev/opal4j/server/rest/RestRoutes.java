@@ -20,8 +20,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -61,13 +59,14 @@ public final class RestRoutes {
     this.requests = requests;
     // copyOf: configured routes may coincide
     this.routes = Set.copyOf(List.of("/", "/healthcheck", READY_ROUTE, config.allDataRoute(), config.dataConfigRoute(),
-        config.dataCallbackRoute(), "/token", config.jwksRoute(), "/policy", "/webhook", "/openapi.json", "/metrics"));
+        config.dataCallbackRoute(), "/token", config.jwksRoute(), "/policy", "/webhook", "/openapi.json", "/metrics",
+        ApiDocsPage.ROUTE));
     this.policy = policy;
     this.config = config;
     this.auth = auth;
     this.publisher = publisher;
     this.report = report;
-    this.openApi = resource("/openapi.json");
+    this.openApi = OpenApiDocument.forConfig(config, dev.opal4j.server.BuildInfo.version());
   }
 
   public Router router(Vertx vertx) {
@@ -113,6 +112,7 @@ public final class RestRoutes {
       }
     });
     router.get("/openapi.json").handler(ctx -> json(ctx, 200, openApi));
+    ApiDocsPage.mount(router);
     router.get("/metrics").handler(ctx -> report.metrics().onComplete(text -> {
       if (text.succeeded()) {
         ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text.result());
@@ -135,7 +135,8 @@ public final class RestRoutes {
   private void timed(RoutingContext ctx) {
     long started = System.nanoTime();
     String path = ctx.request().path();
-    String route = routes.contains(path) ? path : "unmatched";
+    String route = routes.contains(path) ? path
+        : path.startsWith(ApiDocsPage.ROUTE + "/") ? ApiDocsPage.ROUTE + "/*" : "unmatched";
     String method = ctx.request().method().name();
     ctx.addEndHandler(done -> requests.answered(method, route, ctx.response().getStatusCode(),
         System.nanoTime() - started));
@@ -315,14 +316,4 @@ public final class RestRoutes {
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
   }
 
-  private static String resource(String name) {
-    try (InputStream in = RestRoutes.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read resource " + name, e);
-    }
-  }
 }
