@@ -101,6 +101,77 @@ class NodeWideAnswersTest {
   }
 
   @Test
+  void everyWorkersHistogramBucketsMergeIntoOneWellFormedFamily() throws Exception {
+    for (int i = 0; i < 8; i++) {
+      publishUpdate(100 + i); // REST latency and publish-to-ack on whichever worker gets it
+      fresh("/data/config", Duration.ofSeconds(10));
+    }
+    String text = fresh("/metrics", Duration.ofSeconds(10)).body();
+    for (String family : List.of("opal_http_server_requests_seconds", "opal_backbone_publish_ack_seconds")) {
+      List<String> lines = text.lines().toList();
+      int type = lines.indexOf("# TYPE " + family + " histogram");
+      assertThat(type).as("one histogram TYPE line for %s", family).isNotNegative();
+      // every sample of the family follows its header, before the next family's
+      int end = type + 1;
+      while (end < lines.size() && !lines.get(end).startsWith("#")) {
+        end++;
+      }
+      List<String> block = lines.subList(type + 1, end);
+      assertThat(text.lines().filter(l -> l.startsWith(family + "_bucket{")).count())
+          .as("%s buckets outside its block", family)
+          .isEqualTo(block.stream().filter(l -> l.startsWith(family + "_bucket{")).count());
+      Map<String, List<Double>> bucketsBySeries = new HashMap<>();
+      Map<String, Double> counts = new HashMap<>();
+      Set<String> workers = new HashSet<>();
+      for (String line : block) {
+        Matcher m = SAMPLE.matcher(line);
+        assertThat(m.find()).as(line).isTrue();
+        Matcher worker = WORKER_LABEL.matcher(m.group(2));
+        assertThat(worker.find()).as("worker label on %s", line).isTrue();
+        workers.add(worker.group(1));
+        String series = m.group(2).replaceAll(",?le=\"[^\"]*\"", "");
+        if (m.group(1).equals(family + "_bucket")) {
+          bucketsBySeries.computeIfAbsent(series, k -> new ArrayList<>()).add(Double.parseDouble(m.group(3)));
+          if (m.group(2).contains("le=\"+Inf\"")) {
+            counts.merge(series + "+Inf", Double.parseDouble(m.group(3)), Double::sum);
+          }
+        } else if (m.group(1).equals(family + "_count")) {
+          counts.merge(series + "count", Double.parseDouble(m.group(3)), Double::sum);
+        }
+      }
+      assertThat(workers).as("workers with %s", family).containsExactlyInAnyOrder("0", "1");
+      bucketsBySeries.forEach((series, buckets) -> {
+        assertThat(buckets).as("cumulative buckets of %s%s", family, series).isSorted();
+        assertThat(counts.get(series + "+Inf")).as("+Inf bucket = count for %s%s", family, series)
+            .isEqualTo(counts.get(series + "count"));
+      });
+    }
+  }
+
+  @Test
+  void readyDescribesTheWholeNodeAndAnswersHead() throws Exception {
+    for (int i = 0; i < 6; i++) {
+      HttpResponse<String> r = fresh("/ready", Duration.ofSeconds(10));
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      JsonNode body = Json.parse(r.body());
+      assertThat(body.path("status").asText()).isEqualTo("ready");
+      assertThat(body.path("workers").size()).isEqualTo(2);
+      for (JsonNode worker : body.path("workers")) {
+        assertThat(worker.path("status").asText()).isEqualTo("ready");
+      }
+    }
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      for (String probe : List.of("/ready", "/healthcheck")) {
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(node.http() + probe))
+            .method("HEAD", HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).as(probe).isEqualTo(200);
+        assertThat(head.body()).as(probe).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void healthcheckListsEveryWorkersBackboneKeepingUpstreamsTopLevelShape() throws Exception {
     for (int i = 0; i < 6; i++) {
       HttpResponse<String> r = fresh("/healthcheck", Duration.ofSeconds(10));
@@ -134,6 +205,10 @@ class NodeWideAnswersTest {
       assertThat(stopped.path("status").asText()).isEqualTo("unreachable");
       assertThat(stopped.path("detail").asText()).contains("did not answer");
       assertThat(body.path("workers").get(0).path("status").asText()).isEqualTo("ok");
+
+      HttpResponse<String> ready = fromLiveWorker("/ready");
+      assertThat(ready.statusCode()).as("a node with a silent worker is not ready").isEqualTo(503);
+      assertThat(Json.parse(ready.body()).path("workers").get(1).path("status").asText()).isEqualTo("unreachable");
 
       HttpResponse<String> metrics = fromLiveWorker("/metrics");
       assertThat(metrics.statusCode()).isEqualTo(200);

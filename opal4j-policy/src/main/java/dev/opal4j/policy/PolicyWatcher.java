@@ -36,6 +36,9 @@ public final class PolicyWatcher implements AutoCloseable {
     /** The clone is ready at {@code head}. */
     default void cloned(String head) {}
 
+    /** A fetch reached the remote ({@code moved}: the branch moved and the clone followed it). */
+    default void fetched(boolean moved) {}
+
     /** An update was handed to the publisher. */
     default void published(PolicyUpdate update) {}
 
@@ -220,6 +223,7 @@ public final class PolicyWatcher implements AutoCloseable {
       events.failed(e, false);
       return;
     }
+    events.fetched(change.isPresent());
     if (change.isEmpty()) {
       return;
     }

@@ -58,13 +58,14 @@ public final class OpalServer implements AutoCloseable {
   private final Hub hub;
   private final ServerMetrics metrics;
   private final int port;
-  private final Readiness readiness = new Readiness();
+  private final Readiness readiness;
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private dev.opal4j.server.policy.PolicyService policy;
 
   private OpalServer(Vertx vertx, ScheduledExecutorService backboneLoop, BackboneSupervisor backbone,
-      WebSocketEndpoint endpoint, Hub hub, ServerMetrics metrics, int port) {
+      WebSocketEndpoint endpoint, Hub hub, ServerMetrics metrics, int port, Readiness readiness) {
+    this.readiness = readiness;
     this.vertx = vertx;
     this.backboneLoop = backboneLoop;
     this.backbone = backbone;
@@ -150,25 +151,31 @@ public final class OpalServer implements AutoCloseable {
         policy = dev.opal4j.server.policy.PolicyService.start(config.policy(), publisher, hub, fleet);
       } catch (java.io.IOException e) {
         loop.shutdownNow();
+        metrics.close();
         throw new StartupException("cannot start the policy source: " + e.getMessage());
       }
     }
     int instances = config.limits().eventLoops();
     Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(instances));
     WorkerHealth health = new WorkerHealth(backbone == null ? null : backbone::status);
+    Readiness readiness = readiness(policy, backbone);
     NodeReport report;
     try {
-      report = workerDirectory == null ? new SingleWorkerReport(metrics::scrape, health)
-          : NodeWideReport.start(vertx, workerDirectory, workerIndex, metrics::scrape, health);
+      report = workerDirectory == null ? new SingleWorkerReport(metrics::scrape, health, readiness::body)
+          : NodeWideReport.start(vertx, workerDirectory, workerIndex, metrics::scrape, health, readiness::body);
     } catch (Exception e) {
       if (policy != null) {
         policy.close();
       }
       vertx.close();
       loop.shutdownNow();
+      metrics.close();
       throw new StartupException("cannot open this worker's private report port on 127.0.0.1: " + e.getMessage());
     }
-    RestRoutes routes = new RestRoutes(config, auth, publisher, report, policy);
+    if (policy != null) {
+      metrics.bindPolicy(policy);
+    }
+    RestRoutes routes = new RestRoutes(config, auth, publisher, report, policy, metrics.requests());
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
@@ -206,6 +213,7 @@ public final class OpalServer implements AutoCloseable {
       }
       vertx.close();
       loop.shutdownNow();
+      metrics.close();
       throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
     }
     endpoint.startPinger(vertx);
@@ -218,7 +226,7 @@ public final class OpalServer implements AutoCloseable {
         config.broadcastUri() == null ? "none (single worker)"
             : dev.opal4j.broadcast.spi.UriRedaction.redact(config.broadcastUri().toString()),
         auth.secured() ? "JWT " + config.auth().algorithm() : "insecure");
-    OpalServer server = new OpalServer(vertx, loop, backbone, endpoint, hub, metrics, boundPort[0]);
+    OpalServer server = new OpalServer(vertx, loop, backbone, endpoint, hub, metrics, boundPort[0], readiness);
     server.policy = policy;
     return server;
   }
@@ -239,7 +247,7 @@ public final class OpalServer implements AutoCloseable {
     return metrics;
   }
 
-  /** Whether this worker takes new clients; false once a graceful shutdown began. */
+  /** What {@code GET /ready} reports for this worker; a graceful shutdown flips it first. */
   public Readiness readiness() {
     return readiness;
   }
@@ -271,7 +279,7 @@ public final class OpalServer implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    readiness.startDraining();
+    readiness.markDraining();
     endpoint.stopAccepting();
     endpoint.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
     if (policy != null) {
@@ -286,6 +294,7 @@ public final class OpalServer implements AutoCloseable {
     } catch (Exception e) {
       log.warn("vert.x did not stop cleanly: {}", e.getMessage());
     }
+    metrics.close();
     log.info("opal4j stopped");
   }
 
@@ -306,6 +315,21 @@ public final class OpalServer implements AutoCloseable {
         publisher.publish(List.of(config.keepalive().topic()), "null", null);
       }
     });
+  }
+
+  /**
+   * What this worker waits for before it is ready: the node's policy clone (else {@code GET /policy}
+   * answers 503) and a first backbone join (else it would miss its peers' updates).
+   */
+  private static Readiness readiness(dev.opal4j.server.policy.PolicyService policy, BackboneSupervisor backbone) {
+    List<Readiness.Condition> conditions = new java.util.ArrayList<>();
+    if (policy != null) {
+      conditions.add(new Readiness.Condition("policy repo clone", () -> policy.headCommit().isPresent()));
+    }
+    if (backbone != null) {
+      conditions.add(new Readiness.Condition("backbone join", backbone::hasJoined));
+    }
+    return new Readiness(conditions);
   }
 
   /**

@@ -55,6 +55,12 @@ public final class RunningServer implements AutoCloseable {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  /** A HEAD request; the answer's body is what the server sent after the headers (nothing, if it is right). */
+  public HttpResponse<String> head(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(http() + path)).timeout(Duration.ofSeconds(10))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   public HttpResponse<String> post(String path, String body, String... headers) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(http() + path)).timeout(Duration.ofSeconds(10))
         .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));

@@ -74,11 +74,12 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   private int currentGeneration; // guarded by sendLock
   private long nextSequence = 1; // guarded by sendLock
   private volatile int maxMessageBytes = -1;
+  private volatile java.util.function.LongConsumer ackObserver = nanos -> {};
 
   // loop thread only
   private int generation;
   private int consecutiveFailures;
-  private boolean everConnected;
+  private volatile boolean everConnected; // read by readiness from any thread
   private Instant connectedAt;
   private volatile Instant lastOwnMessageHeard;
   private volatile boolean closed;
@@ -115,6 +116,15 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     return settings.instanceId();
   }
 
+  /**
+   * Told, on the backbone driver's thread, how long each message sent while connected took from
+   * {@link #broadcast} until the backbone acknowledged it (probes included). Messages that waited in
+   * the replay buffer are not observed: their wait is the outage, which the state metrics show.
+   */
+  public void observeAcks(java.util.function.LongConsumer nanosToAck) {
+    this.ackObserver = nanosToAck;
+  }
+
   /** Starts connecting in the background; never blocks. A backbone that is down is retried. */
   public void start() {
     log.info("backbone {}: connecting (channel '{}', notifier id {})", settings.redactedUri(),
@@ -130,6 +140,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
 
   @Override
   public void broadcast(String topic, String dataJson) {
+    long started = System.nanoTime();
     synchronized (sendLock) {
       String message = new BroadcastNotification(settings.instanceId(), List.of(topic), dataJson,
           nextSequence++).encode();
@@ -137,7 +148,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
         return;
       }
       if (state == BackboneState.CONNECTED && current != null) {
-        sendNow(current, currentGeneration, message);
+        sendNow(current, currentGeneration, message, started);
       } else {
         buffer.add(message);
       }
@@ -175,11 +186,17 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     return false;
   }
 
+  /** {@link #sendNow}'s start time of a message whose ack is not timed (a replayed one). */
+  private static final long NOT_TIMED = Long.MIN_VALUE;
+
   // called with sendLock held
-  private void sendNow(Broadcaster b, int gen, String message) {
+  private void sendNow(Broadcaster b, int gen, String message, long startedNanos) {
     b.publish(message).whenComplete((ok, error) -> {
       if (error == null) {
         published.incrementAndGet();
+        if (startedNanos != NOT_TIMED) {
+          ackObserver.accept(System.nanoTime() - startedNanos);
+        }
         return;
       }
       Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -275,7 +292,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
       buffer.resetOverflow();
       // Publishing never blocks, so replaying under the lock keeps new messages strictly behind.
       for (String message : buffer.drain()) {
-        sendNow(current, gen, message);
+        sendNow(current, gen, message, NOT_TIMED);
         count++;
       }
       replayed.addAndGet(count);
@@ -424,6 +441,11 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
 
   public BackboneState state() {
     return state;
+  }
+
+  /** Whether this worker has subscribed to the backbone at least once since it started. */
+  public boolean hasJoined() {
+    return everConnected;
   }
 
   public BackboneStatus status() {

@@ -19,6 +19,7 @@ public final class Hub {
   private final TopicRegistry registry;
   private volatile BackboneLink backbone = BackboneLink.NONE;
   private volatile InboundHold hold = InboundHold.NONE;
+  private volatile DeliveryObserver deliveryObserver = DeliveryObserver.NONE;
   private final Set<Subscriber> sessions = ConcurrentHashMap.newKeySet();
   private final AtomicLong deliveries = new AtomicLong();
   private final AtomicLong publishes = new AtomicLong();
@@ -34,6 +35,11 @@ public final class Hub {
   /** Who may hold back updates heard on the backbone (see {@link InboundHold}); one at a time. */
   public void holdInbound(InboundHold hold) {
     this.hold = hold == null ? InboundHold.NONE : hold;
+  }
+
+  /** Who times deliveries (the metrics); one at a time. */
+  public void observeDeliveries(DeliveryObserver observer) {
+    this.deliveryObserver = observer == null ? DeliveryObserver.NONE : observer;
   }
 
   public TopicRegistry registry() {
@@ -64,9 +70,10 @@ public final class Hub {
    * except {@code originId}, and to the backbone.
    */
   public void publish(List<String> topics, String dataJson, String originId) {
+    long started = System.nanoTime();
     for (String topic : topics) {
       publishes.incrementAndGet();
-      deliverTopic(topic, dataJson, originId);
+      deliverTopic(topic, dataJson, originId, new Delivery(started, false, deliveryObserver));
       backbone.broadcast(topic, dataJson);
     }
   }
@@ -77,7 +84,9 @@ public final class Hub {
    */
   public void deliverLocal(List<String> topics, String dataJson) {
     InboundHold h = hold;
+    long arrived = System.nanoTime();
     for (String topic : topics) {
+      Delivery delivery = new Delivery(arrived, true, deliveryObserver);
       java.util.concurrent.CompletionStage<?> ready;
       try {
         ready = h.until(topic, dataJson);
@@ -85,22 +94,24 @@ public final class Hub {
         ready = null; // a faulty hold must not cost the update
       }
       if (ready == null) {
-        deliverTopic(topic, dataJson, null);
+        deliverTopic(topic, dataJson, null, delivery);
       } else {
-        ready.whenComplete((ok, error) -> deliverTopic(topic, dataJson, null));
+        ready.whenComplete((ok, error) -> deliverTopic(topic, dataJson, null, delivery));
       }
     }
   }
 
-  private void deliverTopic(String topic, String dataJson, String skipId) {
+  private void deliverTopic(String topic, String dataJson, String skipId, Delivery delivery) {
     NotifyFrames.Prepared update = NotifyFrames.Prepared.of(topic, dataJson);
-    deliverTo(registry.subscribersOf(topic), update, skipId);
+    deliverTo(registry.subscribersOf(topic), update, skipId, delivery);
     if (!topic.equals(TopicRegistry.ALL_TOPICS)) {
-      deliverTo(registry.subscribersOf(TopicRegistry.ALL_TOPICS), update, skipId);
+      deliverTo(registry.subscribersOf(TopicRegistry.ALL_TOPICS), update, skipId, delivery);
     }
+    delivery.partDone();
   }
 
-  private void deliverTo(Collection<Subscription> subs, NotifyFrames.Prepared update, String skipId) {
+  private void deliverTo(Collection<Subscription> subs, NotifyFrames.Prepared update, String skipId,
+      Delivery delivery) {
     // Sockets owned by other event loops get one task per loop; a worker has few loops, so a list
     // searched from the last match beats hashing per subscription.
     List<LaneBatch> batches = null;
@@ -135,19 +146,52 @@ public final class Hub {
       last.subscriptions.add(s);
     }
     deliveries.addAndGet(count);
+    delivery.subscribers += count;
     if (batches != null) {
       for (LaneBatch b : batches) {
         List<Subscription> batch = b.subscriptions;
+        delivery.partStarted();
         b.lane.execute(() -> {
           for (Subscription s : batch) {
             s.subscriber().send(s, update);
           }
+          delivery.partDone();
         });
       }
     }
   }
 
   private record LaneBatch(DeliveryLane lane, List<Subscription> subscriptions) {}
+
+  /**
+   * One topic's delivery, timed until its last part (the caller's own, and one per event-loop batch)
+   * is done; an update nobody subscribed to is not observed. Parts are counted with an atomic, so
+   * the count of subscribers written by the caller before its own part ends is visible to whoever
+   * finishes last.
+   */
+  private static final class Delivery {
+    private final long startedNanos;
+    private final boolean fromBackbone;
+    private final DeliveryObserver observer;
+    private final java.util.concurrent.atomic.AtomicInteger parts = new java.util.concurrent.atomic.AtomicInteger(1);
+    long subscribers; // written by the delivering thread before its own part is done
+
+    Delivery(long startedNanos, boolean fromBackbone, DeliveryObserver observer) {
+      this.startedNanos = startedNanos;
+      this.fromBackbone = fromBackbone;
+      this.observer = observer;
+    }
+
+    void partStarted() {
+      parts.incrementAndGet();
+    }
+
+    void partDone() {
+      if (parts.decrementAndGet() == 0 && subscribers > 0) {
+        observer.delivered(fromBackbone, System.nanoTime() - startedNanos);
+      }
+    }
+  }
 
   public long deliveryCount() {
     return deliveries.get();

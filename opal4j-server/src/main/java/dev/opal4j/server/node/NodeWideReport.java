@@ -37,21 +37,24 @@ public final class NodeWideReport implements NodeReport {
   static final Duration SIBLING_TIMEOUT = Duration.ofMillis(800);
   static final String METRICS_PATH = "/worker/metrics";
   static final String HEALTH_PATH = "/worker/healthcheck";
+  static final String READY_PATH = "/worker/ready";
 
   private final Vertx vertx;
   private final WorkerDirectory directory;
   private final int index;
   private final Supplier<String> scrape;
   private final Supplier<ObjectNode> health;
+  private final Supplier<ObjectNode> readiness;
   private final HttpClient siblings;
 
   private NodeWideReport(Vertx vertx, WorkerDirectory directory, int index, Supplier<String> scrape,
-      Supplier<ObjectNode> health) {
+      Supplier<ObjectNode> health, Supplier<ObjectNode> readiness) {
     this.vertx = vertx;
     this.directory = directory;
     this.index = index;
     this.scrape = scrape;
     this.health = health;
+    this.readiness = readiness;
     this.siblings = vertx.createHttpClient(new HttpClientOptions()
         .setConnectTimeout((int) SIBLING_TIMEOUT.toMillis())
         .setKeepAlive(true));
@@ -62,20 +65,21 @@ public final class NodeWideReport implements NodeReport {
    * returns the node-wide report. Blocks until the port is bound.
    *
    * @param health this worker's health body; {@code pid} and {@code worker} are added here
+   * @param readiness this worker's readiness body ({@code "status": "ready"} when ready); {@code pid}
+   *     and {@code worker} are added here
    */
   public static NodeWideReport start(Vertx vertx, WorkerDirectory directory, int index, Supplier<String> scrape,
-      WorkerHealth health) throws Exception {
+      WorkerHealth health, Supplier<ObjectNode> readiness) throws Exception {
     long pid = ProcessHandle.current().pid();
-    Supplier<ObjectNode> own = () -> {
-      ObjectNode body = Json.object().put("worker", index).put("pid", pid);
-      body.setAll(health.body());
-      return body;
-    };
-    NodeWideReport report = new NodeWideReport(vertx, directory, index, scrape, own);
+    Supplier<ObjectNode> own = identified(index, pid, health::body);
+    Supplier<ObjectNode> ownReadiness = identified(index, pid, readiness);
+    NodeWideReport report = new NodeWideReport(vertx, directory, index, scrape, own, ownReadiness);
     HttpServer server = vertx.createHttpServer().requestHandler(req -> {
       switch (req.path()) {
         case METRICS_PATH -> req.response().putHeader("content-type", "text/plain; charset=utf-8").end(scrape.get());
         case HEALTH_PATH -> req.response().putHeader("content-type", "application/json").end(Json.write(own.get()));
+        case READY_PATH -> req.response().putHeader("content-type", "application/json")
+            .end(Json.write(ownReadiness.get()));
         default -> req.response().setStatusCode(404).end();
       }
     });
@@ -83,6 +87,14 @@ public final class NodeWideReport implements NodeReport {
     directory.announce(index, port);
     log.info("worker {} answers its siblings on 127.0.0.1:{}", index, port);
     return report;
+  }
+
+  private static Supplier<ObjectNode> identified(int index, long pid, Supplier<ObjectNode> body) {
+    return () -> {
+      ObjectNode identified = Json.object().put("worker", index).put("pid", pid);
+      identified.setAll(body.get());
+      return identified;
+    };
   }
 
   @Override
@@ -110,21 +122,14 @@ public final class NodeWideReport implements NodeReport {
 
   @Override
   public Future<HealthAnswer> health() {
-    List<Future<String>> answers = new ArrayList<>();
-    for (int i = 0; i < directory.workers(); i++) {
-      answers.add(i == index ? Future.succeededFuture(null) : ask(i, HEALTH_PATH));
-    }
-    return Future.join(answers).transform(done -> {
-      ObjectNode mine = own();
-      ArrayNode workers = Json.MAPPER.createArrayNode();
+    return everyWorker(HEALTH_PATH, health).map(workers -> {
       boolean allOk = true;
       boolean backboneUnhealthy = false;
-      for (int i = 0; i < answers.size(); i++) {
-        ObjectNode worker = i == index ? mine : siblingHealth(i, answers.get(i));
-        workers.add(worker);
+      for (ObjectNode worker : workers) {
         allOk &= WorkerHealth.isOk(worker);
         backboneUnhealthy |= worker.has("broadcaster");
       }
+      ObjectNode mine = workers.get(index);
       // Upstream's members first and as before; the node's verdict decides them.
       ObjectNode body = Json.object();
       body.put("status", allOk ? "ok" : "error");
@@ -135,16 +140,50 @@ public final class NodeWideReport implements NodeReport {
         body.set("backbone", mine.get("backbone"));
       }
       body.put("worker", index);
-      body.set("workers", workers);
-      return Future.succeededFuture(new HealthAnswer(allOk ? 200 : 503, PythonJson.write(body)));
+      body.set("workers", array(workers));
+      return new HealthAnswer(allOk ? 200 : 503, PythonJson.write(body));
     });
   }
 
-  private ObjectNode own() {
-    return health.get();
+  /**
+   * Ready when every worker is: the kernel hands a new connection to any of them, so a node with
+   * one worker starting or stuck would send some clients to it, and a pod whose answer depended on
+   * which worker the probe reached would flap in and out of rotation.
+   */
+  @Override
+  public Future<HealthAnswer> readiness() {
+    return everyWorker(READY_PATH, readiness).map(workers -> {
+      boolean allReady = workers.stream().allMatch(WorkerHealth::isReady);
+      ObjectNode body = Json.object();
+      body.put("status", allReady ? "ready" : "not ready");
+      body.put("worker", index);
+      body.set("workers", array(workers));
+      return new HealthAnswer(allReady ? 200 : 503, PythonJson.write(body));
+    });
   }
 
-  private static ObjectNode siblingHealth(int i, Future<String> answer) {
+  /** Every worker's body from {@code path}, in index order; this worker's from {@code own}. */
+  private Future<List<ObjectNode>> everyWorker(String path, Supplier<ObjectNode> own) {
+    List<Future<String>> answers = new ArrayList<>();
+    for (int i = 0; i < directory.workers(); i++) {
+      answers.add(i == index ? Future.succeededFuture(null) : ask(i, path));
+    }
+    return Future.join(answers).transform(done -> {
+      List<ObjectNode> workers = new ArrayList<>();
+      for (int i = 0; i < answers.size(); i++) {
+        workers.add(i == index ? own.get() : siblingAnswer(i, answers.get(i)));
+      }
+      return Future.succeededFuture(workers);
+    });
+  }
+
+  private static ArrayNode array(List<ObjectNode> workers) {
+    ArrayNode array = Json.MAPPER.createArrayNode();
+    workers.forEach(array::add);
+    return array;
+  }
+
+  private static ObjectNode siblingAnswer(int i, Future<String> answer) {
     if (answer.succeeded()) {
       try {
         JsonNode parsed = Json.parse(answer.result());

@@ -9,10 +9,13 @@ import java.util.function.Supplier;
 public final class SingleWorkerReport implements NodeReport {
   private final Supplier<String> scrape;
   private final WorkerHealth health;
+  private final Supplier<ObjectNode> readiness;
 
-  public SingleWorkerReport(Supplier<String> scrape, WorkerHealth health) {
+  /** @param readiness this worker's readiness body; {@code "status": "ready"} means ready */
+  public SingleWorkerReport(Supplier<String> scrape, WorkerHealth health, Supplier<ObjectNode> readiness) {
     this.scrape = scrape;
     this.health = health;
+    this.readiness = readiness;
   }
 
   @Override
@@ -24,5 +27,11 @@ public final class SingleWorkerReport implements NodeReport {
   public Future<HealthAnswer> health() {
     ObjectNode body = health.body();
     return Future.succeededFuture(new HealthAnswer(WorkerHealth.isOk(body) ? 200 : 503, PythonJson.write(body)));
+  }
+
+  @Override
+  public Future<HealthAnswer> readiness() {
+    ObjectNode body = readiness.get();
+    return Future.succeededFuture(new HealthAnswer(WorkerHealth.isReady(body) ? 200 : 503, PythonJson.write(body)));
   }
 }

@@ -39,4 +39,9 @@ public final class WorkerHealth {
   static boolean isOk(ObjectNode body) {
     return "ok".equals(body.path("status").asText());
   }
+
+  /** Whether a readiness body (see {@code dev.opal4j.server.Readiness}) says ready. */
+  static boolean isReady(ObjectNode body) {
+    return "ready".equals(body.path("status").asText());
+  }
 }

@@ -61,6 +61,7 @@ public final class PolicyService implements AutoCloseable {
   private final ScheduledExecutorService follower = Executors.newSingleThreadScheduledExecutor(
       r -> Thread.ofPlatform().daemon().name("opal4j-policy-follow").unstarted(r));
   private final Set<CompletableFuture<Void>> held = ConcurrentHashMap.newKeySet();
+  private final PolicyRepoStats stats = new PolicyRepoStats(java.time.Clock.systemUTC());
 
   private PolicyService(PolicyRepoSettings settings, UpdatePublisher publisher, Hub hub, FleetLeadership fleet)
       throws IOException {
@@ -78,7 +79,7 @@ public final class PolicyService implements AutoCloseable {
       } else {
         log.info("policy update fetched; another node's worker leads the fleet and publishes it");
       }
-    });
+    }, settings.pollingInterval(), stats);
     nodeElection.onLeadershipChange(leading -> fleet.nodeLeadershipChanged(leading));
   }
 
@@ -124,6 +125,16 @@ public final class PolicyService implements AutoCloseable {
       publisher.publish(List.of(WebhookVerifier.WEBHOOK_TOPIC), "null", null);
     }
     respond(ctx, result.status(), result.bodyJson());
+  }
+
+  /** This worker's fetches and failures (only the node's lock holder fetches). */
+  public PolicyRepoStats stats() {
+    return stats;
+  }
+
+  /** The commit the node's clone is at, or empty while this node has no clone yet. */
+  public java.util.Optional<String> headCommit() {
+    return repository.headCommit();
   }
 
   public boolean isNodeLeader() {

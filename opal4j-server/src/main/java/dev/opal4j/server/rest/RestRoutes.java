@@ -20,8 +20,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -42,21 +40,38 @@ public final class RestRoutes {
   private final UpdatePublisher publisher;
   private final NodeReport report;
   private final String openApi;
+  private final RequestObserver requests;
+  private final Set<String> routes;
 
   private final dev.opal4j.server.policy.PolicyService policy; // null without OPAL_POLICY_REPO_URL
 
+  /** The readiness probe's route (opal4j's; upstream has none). */
+  public static final String READY_ROUTE = "/ready";
+
   public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
       NodeReport report, dev.opal4j.server.policy.PolicyService policy) {
+    this(config, auth, publisher, report, policy, RequestObserver.NONE);
+  }
+
+  /** @param requests told about every answered request (the REST latency histogram) */
+  public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
+      NodeReport report, dev.opal4j.server.policy.PolicyService policy, RequestObserver requests) {
+    this.requests = requests;
+    // copyOf: configured routes may coincide
+    this.routes = Set.copyOf(List.of("/", "/healthcheck", READY_ROUTE, config.allDataRoute(), config.dataConfigRoute(),
+        config.dataCallbackRoute(), "/token", config.jwksRoute(), "/policy", "/webhook", "/openapi.json", "/metrics",
+        ApiDocsPage.ROUTE));
     this.policy = policy;
     this.config = config;
     this.auth = auth;
     this.publisher = publisher;
     this.report = report;
-    this.openApi = resource("/openapi.json");
+    this.openApi = OpenApiDocument.forConfig(config, dev.opal4j.server.BuildInfo.version());
   }
 
   public Router router(Vertx vertx) {
     Router router = Router.router(vertx);
+    router.route().handler(this::timed);
     CorsHandler cors = CorsHandler.create().allowCredentials(true)
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.OPTIONS))
         .allowedHeaders(Set.of("Authorization", "Content-Type"));
@@ -70,6 +85,9 @@ public final class RestRoutes {
 
     router.get("/").handler(ctx -> json(ctx, 200, "{\"status\": \"ok\"}"));
     router.get("/healthcheck").handler(this::healthcheck);
+    router.head("/healthcheck").handler(this::healthcheck); // probes that only read the status
+    router.get(READY_ROUTE).handler(this::ready);
+    router.head(READY_ROUTE).handler(this::ready);
     router.get(config.allDataRoute()).handler(ctx -> json(ctx, 200, "{}"));
     router.get(config.dataConfigRoute()).handler(this::getDataConfig);
     router.post(config.dataConfigRoute()).handler(this::postDataConfig);
@@ -94,6 +112,7 @@ public final class RestRoutes {
       }
     });
     router.get("/openapi.json").handler(ctx -> json(ctx, 200, openApi));
+    ApiDocsPage.mount(router);
     router.get("/metrics").handler(ctx -> report.metrics().onComplete(text -> {
       if (text.succeeded()) {
         ctx.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(text.result());
@@ -112,12 +131,38 @@ public final class RestRoutes {
     return router;
   }
 
+  /** Times the request until its answer is sent, labelled by route, never by raw path. */
+  private void timed(RoutingContext ctx) {
+    long started = System.nanoTime();
+    String path = ctx.request().path();
+    String route = routes.contains(path) ? path
+        : path.startsWith(ApiDocsPage.ROUTE + "/") ? ApiDocsPage.ROUTE + "/*" : "unmatched";
+    String method = ctx.request().method().name();
+    ctx.addEndHandler(done -> requests.answered(method, route, ctx.response().getStatusCode(),
+        System.nanoTime() - started));
+    ctx.next();
+  }
+
   private void healthcheck(RoutingContext ctx) {
-    report.health().onComplete(answer -> {
-      if (answer.succeeded()) {
-        json(ctx, answer.result().status(), answer.result().body());
-      } else {
+    answer(ctx, report.health());
+  }
+
+  private void ready(RoutingContext ctx) {
+    answer(ctx, report.readiness());
+  }
+
+  /** The probe's answer; to HEAD the same status and headers without the body (Vert.x would send it). */
+  private static void answer(RoutingContext ctx, io.vertx.core.Future<NodeReport.HealthAnswer> future) {
+    future.onComplete(answer -> {
+      if (answer.failed()) {
         ctx.fail(answer.cause());
+      } else if (ctx.request().method() == HttpMethod.HEAD) {
+        ctx.response().setStatusCode(answer.result().status()).putHeader("content-type", "application/json")
+            .putHeader("content-length", Integer.toString(
+                answer.result().body().getBytes(StandardCharsets.UTF_8).length))
+            .end();
+      } else {
+        json(ctx, answer.result().status(), answer.result().body());
       }
     });
   }
@@ -271,14 +316,4 @@ public final class RestRoutes {
     ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body);
   }
 
-  private static String resource(String name) {
-    try (InputStream in = RestRoutes.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new IllegalStateException("missing resource " + name);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read resource " + name, e);
-    }
-  }
 }
