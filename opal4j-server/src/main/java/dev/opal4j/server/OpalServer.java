@@ -91,7 +91,7 @@ public final class OpalServer implements AutoCloseable {
     if (!auth.secured()) {
       log.warn("no OPAL_AUTH_PUBLIC_KEY/OPAL_AUTH_PRIVATE_KEY: running in insecure mode, every request is accepted");
     }
-    if (config.statisticsEnabled()) {
+    if (config.statistics().enabled()) {
       log.warn("OPAL_STATISTICS_ENABLED=true is not supported by opal4j yet; /statistics stays off");
     }
     Hub hub = new Hub(new TopicRegistry());

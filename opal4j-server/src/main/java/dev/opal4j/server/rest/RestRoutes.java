@@ -42,6 +42,7 @@ public final class RestRoutes {
   private final UpdatePublisher publisher;
   private final NodeReport report;
   private final String openApi;
+  private final LoadLimiter loadLimiter; // null without OPAL_CLIENT_LOAD_LIMIT_NOTATION
 
   private final dev.opal4j.server.policy.PolicyService policy; // null without OPAL_POLICY_REPO_URL
 
@@ -53,6 +54,7 @@ public final class RestRoutes {
     this.publisher = publisher;
     this.report = report;
     this.openApi = resource("/openapi.json");
+    this.loadLimiter = config.loadLimit() == null ? null : new LoadLimiter(config.loadLimit(), System::nanoTime);
   }
 
   public Router router(Vertx vertx) {
@@ -93,6 +95,7 @@ public final class RestRoutes {
         policy.webhook(ctx);
       }
     });
+    router.get("/loadlimit").handler(this::loadLimit);
     router.get("/openapi.json").handler(ctx -> json(ctx, 200, openApi));
     router.get("/metrics").handler(ctx -> report.metrics().onComplete(text -> {
       if (text.succeeded()) {
@@ -120,6 +123,23 @@ public final class RestRoutes {
         ctx.fail(answer.cause());
       }
     });
+  }
+
+  /**
+   * Upstream's {@code /loadlimit}: clients with {@code OPAL_WAIT_ON_SERVER_LOAD=true} call it before
+   * connecting and back off while it answers 429. One global count per worker, as upstream's
+   * in-memory limiter.
+   */
+  private void loadLimit(RoutingContext ctx) {
+    if (authenticate(ctx) == null) {
+      return;
+    }
+    dev.opal4j.server.config.RateLimitNotation.Item refused = loadLimiter == null ? null : loadLimiter.tryAcquire();
+    if (refused != null) {
+      json(ctx, 429, detail(refused.describe()));
+    } else {
+      json(ctx, 200, "null");
+    }
   }
 
   private void getDataConfig(RoutingContext ctx) {
