@@ -157,7 +157,22 @@ public final class OpalServer implements AutoCloseable {
       loop.shutdownNow();
       throw new StartupException("cannot open this worker's private report port on 127.0.0.1: " + e.getMessage());
     }
-    RestRoutes routes = new RestRoutes(config, auth, publisher, report, policy);
+    RestRoutes routes = new RestRoutes(config, auth, publisher, report, policy, new dev.opal4j.server.rest.ClientReports() {
+      @Override
+      public String pubsubClientInfo() {
+        return endpoint.clientInfoJson();
+      }
+
+      @Override
+      public String statistics() {
+        return null;
+      }
+
+      @Override
+      public String statisticsBrief() {
+        return null;
+      }
+    });
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())

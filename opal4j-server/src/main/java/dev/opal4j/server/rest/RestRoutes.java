@@ -43,12 +43,14 @@ public final class RestRoutes {
   private final NodeReport report;
   private final String openApi;
   private final LoadLimiter loadLimiter; // null without OPAL_CLIENT_LOAD_LIMIT_NOTATION
+  private final ClientReports clients;
 
   private final dev.opal4j.server.policy.PolicyService policy; // null without OPAL_POLICY_REPO_URL
 
   public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
-      NodeReport report, dev.opal4j.server.policy.PolicyService policy) {
+      NodeReport report, dev.opal4j.server.policy.PolicyService policy, ClientReports clients) {
     this.policy = policy;
+    this.clients = clients;
     this.config = config;
     this.auth = auth;
     this.publisher = publisher;
@@ -96,6 +98,9 @@ public final class RestRoutes {
       }
     });
     router.get("/loadlimit").handler(this::loadLimit);
+    router.get("/pubsub_client_info").handler(ctx -> authenticated(ctx, clients::pubsubClientInfo));
+    router.get("/statistics").handler(ctx -> authenticated(ctx, clients::statistics));
+    router.get("/stats").handler(ctx -> authenticated(ctx, clients::statisticsBrief));
     router.get("/openapi.json").handler(ctx -> json(ctx, 200, openApi));
     router.get("/metrics").handler(ctx -> report.metrics().onComplete(text -> {
       if (text.succeeded()) {
@@ -139,6 +144,20 @@ public final class RestRoutes {
       json(ctx, 429, detail(refused.describe()));
     } else {
       json(ctx, 200, "null");
+    }
+  }
+
+  /** 200 with the report for a valid token; upstream's 501 when the report is off (null). */
+  private void authenticated(RoutingContext ctx, java.util.function.Supplier<String> report) {
+    if (authenticate(ctx) == null) {
+      return;
+    }
+    String body = report.get();
+    if (body == null) {
+      json(ctx, 501, "{\"detail\": {\"error\": \"This OPAL server does not have statistics turned on."
+          + " To turn on, set this config var: OPAL_STATISTICS_ENABLED=true\"}}");
+    } else {
+      json(ctx, 200, body);
     }
   }
 
