@@ -91,9 +91,6 @@ public final class OpalServer implements AutoCloseable {
     if (!auth.secured()) {
       log.warn("no OPAL_AUTH_PUBLIC_KEY/OPAL_AUTH_PRIVATE_KEY: running in insecure mode, every request is accepted");
     }
-    if (config.statistics().enabled()) {
-      log.warn("OPAL_STATISTICS_ENABLED=true is not supported by opal4j yet; /statistics stays off");
-    }
     Hub hub = new Hub(new TopicRegistry());
     ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "opal4j-backbone");
@@ -157,6 +154,15 @@ public final class OpalServer implements AutoCloseable {
       loop.shutdownNow();
       throw new StartupException("cannot open this worker's private report port on 127.0.0.1: " + e.getMessage());
     }
+    dev.opal4j.server.stats.FleetStatistics stats = null;
+    if (config.statistics().enabled()) {
+      // the backbone notifier id doubles as the stats worker id, so peers can tell whose clients are whose
+      stats = new dev.opal4j.server.stats.FleetStatistics(config.statistics(), publisher,
+          backbone == null ? Ids.uuidHex() : backbone.notifierId(), Version.current(), config.workers(),
+          java.time.Instant.now(), System::nanoTime, () -> ThreadLocalRandom.current().nextDouble());
+      hub.observe(stats);
+    }
+    dev.opal4j.server.stats.FleetStatistics statsRef = stats;
     RestRoutes routes = new RestRoutes(config, auth, publisher, report, policy, new dev.opal4j.server.rest.ClientReports() {
       @Override
       public String pubsubClientInfo() {
@@ -165,12 +171,12 @@ public final class OpalServer implements AutoCloseable {
 
       @Override
       public String statistics() {
-        return null;
+        return statsRef == null ? null : statsRef.statistics();
       }
 
       @Override
       public String statisticsBrief() {
-        return null;
+        return statsRef == null ? null : statsRef.statisticsBrief();
       }
     });
     HttpServerOptions options = new HttpServerOptions()
@@ -216,6 +222,9 @@ public final class OpalServer implements AutoCloseable {
     startKeepalive(vertx, config, publisher, backbone, policy);
     if (backboneRef != null) {
       backboneRef.start();
+    }
+    if (statsRef != null) {
+      statsRef.start(loop);
     }
     log.info("opal4j listening on {}:{} ({} event loops, backbone: {}, auth: {})", config.host(), boundPort[0],
         instances, config.broadcastUri() == null ? "none (single worker)"

@@ -19,6 +19,7 @@ public final class Hub {
   private final TopicRegistry registry;
   private volatile BackboneLink backbone = BackboneLink.NONE;
   private volatile InboundHold hold = InboundHold.NONE;
+  private volatile HubObserver observer = HubObserver.NONE;
   private final Set<Subscriber> sessions = ConcurrentHashMap.newKeySet();
   private final AtomicLong deliveries = new AtomicLong();
   private final AtomicLong publishes = new AtomicLong();
@@ -36,6 +37,11 @@ public final class Hub {
     this.hold = hold == null ? InboundHold.NONE : hold;
   }
 
+  /** Who else sees every update (see {@link HubObserver}); one at a time. */
+  public void observe(HubObserver observer) {
+    this.observer = observer == null ? HubObserver.NONE : observer;
+  }
+
   public TopicRegistry registry() {
     return registry;
   }
@@ -47,8 +53,11 @@ public final class Hub {
 
   /** A closed session: its subscriptions are removed. Idempotent. */
   public void unregister(Subscriber s) {
-    sessions.remove(s);
+    boolean known = sessions.remove(s);
     registry.removeAll(s);
+    if (known) {
+      observer.unregistered(s);
+    }
   }
 
   public Collection<Subscriber> sessions() {
@@ -66,6 +75,7 @@ public final class Hub {
   public void publish(List<String> topics, String dataJson, String originId) {
     for (String topic : topics) {
       publishes.incrementAndGet();
+      observer.published(topic, dataJson, originId);
       deliverTopic(topic, dataJson, originId);
       backbone.broadcast(topic, dataJson);
     }
@@ -76,8 +86,15 @@ public final class Hub {
    * the {@link InboundHold} holds back, when it lets go.
    */
   public void deliverLocal(List<String> topics, String dataJson) {
+    deliverLocal(topics, dataJson, null);
+  }
+
+  /** As {@link #deliverLocal(List, String)}, naming the peer it came from for the {@link HubObserver}. */
+  public void deliverLocal(List<String> topics, String dataJson, String peerNotifierId) {
     InboundHold h = hold;
+    HubObserver o = observer;
     for (String topic : topics) {
+      o.heard(topic, dataJson, peerNotifierId);
       java.util.concurrent.CompletionStage<?> ready;
       try {
         ready = h.until(topic, dataJson);
