@@ -8,7 +8,6 @@ import dev.opal4j.core.hub.Subscriber;
 import dev.opal4j.protocol.Json;
 import dev.opal4j.server.UpdatePublisher;
 import dev.opal4j.server.config.ServerConfig;
-import dev.opal4j.server.rest.ClientReports;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -45,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * Never blocks and never throws to its callers; bad messages are logged (at most once per 10 s per
  * kind) and ignored.
  */
-public final class FleetStatistics implements HubObserver, ClientReports {
+public final class FleetStatistics implements HubObserver {
   private static final Logger log = LoggerFactory.getLogger(FleetStatistics.class);
   /** Upstream waits this long before its wakeup so that its backbone reader runs. */
   static final long WAKEUP_DELAY_MILLIS = 2000;
@@ -81,6 +80,7 @@ public final class FleetStatistics implements HubObserver, ClientReports {
   private final Map<String, Long> lastWarned = new HashMap<>();
   private boolean syncedAfterWakeup;
   private long bytes;
+  private volatile ScheduledExecutorService scheduler;
 
   /**
    * @param workerId this worker's id in {@code servers}: its backbone notifier id, so that peers
@@ -106,8 +106,6 @@ public final class FleetStatistics implements HubObserver, ClientReports {
     scheduler.scheduleAtFixedRate(() -> guarded(this::keepalive), WAKEUP_DELAY_MILLIS, every, TimeUnit.MILLISECONDS);
     this.scheduler = scheduler;
   }
-
-  private volatile ScheduledExecutorService scheduler;
 
   private static void guarded(Runnable r) {
     try {
@@ -397,12 +395,7 @@ public final class FleetStatistics implements HubObserver, ClientReports {
     return servers;
   }
 
-  @Override
-  public String pubsubClientInfo() {
-    throw new UnsupportedOperationException("the websocket endpoint answers /pubsub_client_info");
-  }
-
-  @Override
+  /** Upstream's {@code ServerStats} as JSON. */
   public synchronized String statistics() {
     ObjectNode stats = Json.object().put("uptime", uptime).put("version", version);
     stats.set("clients", clientsJson(false));
@@ -410,8 +403,10 @@ public final class FleetStatistics implements HubObserver, ClientReports {
     return Json.write(stats);
   }
 
-  /** {@code server_count} is servers ÷ workers per node, rounded up (upstream divides and fails on a fraction). */
-  @Override
+  /**
+   * Upstream's {@code ServerStatsBrief} as JSON; {@code server_count} is servers ÷ workers per node,
+   * rounded up (upstream divides and fails on a fraction).
+   */
   public synchronized String statisticsBrief() {
     int servers = servers().size();
     return Json.write(Json.object().put("uptime", uptime).put("version", version)
