@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * client, {@code OPAL_STATISTICS_MAX_BYTES} in all, {@link #MAX_SERVERS} servers), so a flood of
  * fake ids cannot grow it without limit; and each channel remembers the backbone peer it came from,
  * so that when an opal4j server stops sending keepalives its clients leave the table with it
- * (a Python server's worker id is not its notifier id, so its clients stay, as upstream).
+ * (a Python server's worker id is not its notifier id, so its clients stay, as upstream); and a
+ * server heard again after such a silence (a backbone outage) is sent this worker's own channels,
+ * so that the tables heal without clients reconnecting.
  *
  * <p>Thread-safe: one lock; callers are event loops, the backbone reader and {@code scheduler}.
  * Never blocks and never throws to its callers; bad messages are logged (at most once per 10 s per
@@ -78,7 +80,6 @@ public final class FleetStatistics implements HubObserver {
   private final Map<String, Long> seenServers = new LinkedHashMap<>();
   private final LinkedHashSet<String> answeredSyncRequests = new LinkedHashSet<>();
   private final Map<String, Long> lastWarned = new HashMap<>();
-  private boolean syncedAfterWakeup;
   private long bytes;
   private volatile ScheduledExecutorService scheduler;
 
@@ -172,7 +173,7 @@ public final class FleetStatistics implements HubObserver {
     } else if (topic.equals(settings.wakeupChannel())) {
       wakeupHeard(data);
     } else if (topic.equals(settings.stateSyncChannel())) {
-      stateSyncHeard(data);
+      stateSyncHeard(data, server);
     }
   }
 
@@ -264,14 +265,48 @@ public final class FleetStatistics implements HubObserver {
       return;
     }
     String id = data.get("worker_id").textValue();
+    boolean newcomer;
     synchronized (this) {
-      if (!seenServers.containsKey(id) && seenServers.size() >= MAX_SERVERS) {
+      newcomer = !seenServers.containsKey(id);
+      if (newcomer && seenServers.size() >= MAX_SERVERS) {
         warn("servers", "statistics: {} servers already tracked; keepalive of '{}' ignored until some expire",
             MAX_SERVERS, id);
         return;
       }
       seenServers.put(id, nanoTime.getAsLong());
     }
+    if (newcomer && !id.equals(workerId)) {
+      tellOurClientsTo(id);
+    }
+  }
+
+  /**
+   * Sends a server we had not heard (new, or back after a backbone outage longer than the keepalive
+   * timeout, during which both sides dropped each other's clients) the channels of this worker's
+   * own connections, as a state sync addressed to it. Upstream has no such repair: after an outage
+   * its tables stay short until clients reconnect.
+   */
+  private void tellOurClientsTo(String server) {
+    String message;
+    synchronized (this) {
+      if (rpcIdsOfSession.isEmpty()) {
+        return;
+      }
+      List<Channel> ours = byRpcId.values().stream().filter(c -> workerId.equals(c.server())).toList();
+      message = Json.write(syncMessage(server, ours));
+    }
+    publish(settings.stateSyncChannel(), message);
+  }
+
+  /** Upstream's {@code SyncResponse} for {@code channels}. Holds the lock. */
+  private ObjectNode syncMessage(String requester, java.util.Collection<Channel> channels) {
+    ObjectNode response = Json.object().put("requesting_worker_id", requester);
+    Map<String, List<Channel>> byClient = new LinkedHashMap<>();
+    channels.forEach(c -> byClient.computeIfAbsent(c.clientId(), k -> new ArrayList<>()).add(c));
+    response.set("clients", clientsJson(byClient, true));
+    ObjectNode rpcToClient = response.putObject("rpc_id_to_client_id");
+    channels.forEach(c -> rpcToClient.put(c.rpcId(), c.clientId()));
+    return response;
   }
 
   /** Forgets servers silent for the keepalive timeout, and the clients they held. */
@@ -330,17 +365,19 @@ public final class FleetStatistics implements HubObserver {
       if (answeredSyncRequests.contains(requester)) {
         return; // another server answered first
       }
-      ObjectNode response = Json.object().put("requesting_worker_id", requester);
-      response.set("clients", clientsJson(true));
-      ObjectNode rpcToClient = response.putObject("rpc_id_to_client_id");
-      byRpcId.forEach((rpc, c) -> rpcToClient.put(rpc, c.clientId()));
-      message = Json.write(response);
+      message = Json.write(syncMessage(requester, byRpcId.values()));
     }
     log.info("statistics: answering the wakeup of {} with our client table", requester);
     publish(settings.stateSyncChannel(), message);
   }
 
-  private void stateSyncHeard(JsonNode data) {
+  /**
+   * A state sync from {@code sender}. One addressed to this worker is merged in (channels already
+   * known are kept), after dropping the channels the sender itself holds, which its message lists
+   * afresh: so a peer back from an outage replaces what it held, including clients that left
+   * meanwhile. Upstream applies an answer only while its table is empty.
+   */
+  private void stateSyncHeard(JsonNode data, String sender) {
     if (!data.path("requesting_worker_id").isTextual() || !data.path("clients").isObject()) {
       warn("sync", "statistics: ignored an invalid '{}' message", settings.stateSyncChannel());
       return;
@@ -353,8 +390,12 @@ public final class FleetStatistics implements HubObserver {
         oldest.next();
         oldest.remove();
       }
-      if (!requester.equals(workerId) || !clients.isEmpty() || syncedAfterWakeup) {
+      if (!requester.equals(workerId)) {
         return;
+      }
+      if (sender != null && !sender.equals(workerId)) {
+        byRpcId.values().stream().filter(c -> sender.equals(c.server())).map(Channel::rpcId).toList()
+            .forEach(this::remove);
       }
       int applied = 0;
       for (JsonNode channels : data.get("clients")) {
@@ -365,17 +406,16 @@ public final class FleetStatistics implements HubObserver {
           }
         }
       }
-      syncedAfterWakeup = true;
-      log.info("statistics: applied a peer's client table ({} channel(s))", applied);
+      log.info("statistics: merged {} channel(s) from a peer's state sync", applied);
     }
   }
 
   // ---- reports ------------------------------------------------------------------------------------
 
   /** Holds the lock. {@code withServers}: opal4j's extra member for peers (Python ignores it). */
-  private ObjectNode clientsJson(boolean withServers) {
+  private static ObjectNode clientsJson(Map<String, List<Channel>> table, boolean withServers) {
     ObjectNode all = Json.object();
-    clients.forEach((clientId, channels) -> {
+    table.forEach((clientId, channels) -> {
       ArrayNode list = all.putArray(clientId);
       for (Channel c : channels) {
         ObjectNode o = list.addObject().put("rpc_id", c.rpcId()).put("client_id", c.clientId());
@@ -398,7 +438,7 @@ public final class FleetStatistics implements HubObserver {
   /** Upstream's {@code ServerStats} as JSON. */
   public synchronized String statistics() {
     ObjectNode stats = Json.object().put("uptime", uptime).put("version", version);
-    stats.set("clients", clientsJson(false));
+    stats.set("clients", clientsJson(clients, false));
     servers().forEach(stats.putArray("servers")::add);
     return Json.write(stats);
   }
