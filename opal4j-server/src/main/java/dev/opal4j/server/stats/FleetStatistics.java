@@ -81,6 +81,8 @@ public final class FleetStatistics implements HubObserver {
   private final LinkedHashSet<String> answeredSyncRequests = new LinkedHashSet<>();
   private final Map<String, Long> lastWarned = new HashMap<>();
   private long bytes;
+  private final LinkedHashSet<String> expiredServers = new LinkedHashSet<>();
+  private Long lastTableRequest;
   private volatile ScheduledExecutorService scheduler;
 
   /**
@@ -173,7 +175,7 @@ public final class FleetStatistics implements HubObserver {
     } else if (topic.equals(settings.wakeupChannel())) {
       wakeupHeard(data);
     } else if (topic.equals(settings.stateSyncChannel())) {
-      stateSyncHeard(data, server);
+      stateSyncHeard(data);
     }
   }
 
@@ -277,7 +279,30 @@ public final class FleetStatistics implements HubObserver {
     }
     if (newcomer && !id.equals(workerId)) {
       tellOurClientsTo(id);
+      boolean back;
+      synchronized (this) {
+        back = expiredServers.remove(id);
+      }
+      if (back) {
+        askForTheTable();
+      }
     }
+  }
+
+  /**
+   * A server we had expired is back: we dropped its clients, and it may not have dropped ours (so
+   * it does not see us as new and will not send us its own). Ask the fleet for the table with our
+   * own wakeup, as at start; at most once per keepalive timeout.
+   */
+  private void askForTheTable() {
+    long now = nanoTime.getAsLong();
+    synchronized (this) {
+      if (lastTableRequest != null && now - lastTableRequest < settings.serverKeepaliveTimeout().toNanos()) {
+        return;
+      }
+      lastTableRequest = now;
+    }
+    wakeup();
   }
 
   /**
@@ -319,6 +344,12 @@ public final class FleetStatistics implements HubObserver {
         if (now - e.getValue() >= timeout) {
           it.remove();
           String gone = e.getKey();
+          expiredServers.add(gone);
+          if (expiredServers.size() > MAX_SERVERS) {
+            Iterator<String> oldest = expiredServers.iterator();
+            oldest.next();
+            oldest.remove();
+          }
           List<String> orphans = byRpcId.values().stream().filter(c -> gone.equals(c.server())).map(Channel::rpcId).toList();
           orphans.forEach(this::remove);
           log.info("statistics: server {} sent no keepalive for {} ms; dropped it and its {} channel(s)", gone,
@@ -372,12 +403,12 @@ public final class FleetStatistics implements HubObserver {
   }
 
   /**
-   * A state sync from {@code sender}. One addressed to this worker is merged in (channels already
-   * known are kept), after dropping the channels the sender itself holds, which its message lists
-   * afresh: so a peer back from an outage replaces what it held, including clients that left
-   * meanwhile. Upstream applies an answer only while its table is empty.
+   * A state sync. One addressed to this worker is merged in (channels already known are kept;
+   * upstream applies an answer only while its table is empty). It never removes anything: a
+   * snapshot may be older than an {@code _add} its sender published meanwhile, and removals travel
+   * as {@code _rm} (a gap's 1012 resync closes, and so removes, every client of the worker).
    */
-  private void stateSyncHeard(JsonNode data, String sender) {
+  private void stateSyncHeard(JsonNode data) {
     if (!data.path("requesting_worker_id").isTextual() || !data.path("clients").isObject()) {
       warn("sync", "statistics: ignored an invalid '{}' message", settings.stateSyncChannel());
       return;
@@ -392,10 +423,6 @@ public final class FleetStatistics implements HubObserver {
       }
       if (!requester.equals(workerId)) {
         return;
-      }
-      if (sender != null && !sender.equals(workerId)) {
-        byRpcId.values().stream().filter(c -> sender.equals(c.server())).map(Channel::rpcId).toList()
-            .forEach(this::remove);
       }
       int applied = 0;
       for (JsonNode channels : data.get("clients")) {
