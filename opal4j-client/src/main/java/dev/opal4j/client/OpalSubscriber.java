@@ -124,6 +124,7 @@ public final class OpalSubscriber implements AutoCloseable {
       subscriber.open(token);
       subscriber.awaitRpcReady();
       subscriber.subscribe();
+      subscriber.announceForStatistics();
       subscriber.startKeepalive();
       ok = true;
       return subscriber;
@@ -320,6 +321,30 @@ public final class OpalSubscriber implements AutoCloseable {
       }
     }
     LOG.debug("{} did not answer _ping_; subscribing anyway", uri);
+  }
+
+  /** Upstream's topic for a client's statistics announcement ({@code OPAL_STATISTICS_ADD_CLIENT_CHANNEL}). */
+  public static final String STATISTICS_ADD_CLIENT_CHANNEL = "__opal_stats_add";
+
+  /**
+   * With {@link SubscriberOptions#statisticsClientId()}: publishes {@code {topics, client_id,
+   * rpc_id}} on {@code __opal_stats_add} and waits for the answer, as upstream's client does on
+   * every (re)connect; the server removes the entry when this connection closes. A server that
+   * refuses the publish leaves the subscriber working (statistics are best effort).
+   */
+  private void announceForStatistics() throws InterruptedException {
+    if (options.statisticsClientId().isEmpty()) {
+      return;
+    }
+    ObjectNode data = Json.object();
+    topics.forEach(data.putArray("topics")::add);
+    data.put("client_id", options.statisticsClientId().get());
+    data.put("rpc_id", channelId());
+    try {
+      publish(List.of(STATISTICS_ADD_CLIENT_CHANNEL), data).get(options.subscribeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warn("statistics announcement to {} not confirmed: {}", uri, e.getMessage());
+    }
   }
 
   private void subscribe() throws OpalConnectException, InterruptedException {

@@ -40,6 +40,20 @@ class CliAgainstServerTest {
   }
 
   @Test
+  void subscribeWithStatisticsOnAnnouncesItsStatIdAsUpstreamsClientDoes() throws Exception {
+    try (OpalServerProcess server = OpalServerProcess.start("cli-stats", Map.of("OPAL_STATISTICS_ENABLED", "true"));
+        CliProcess subscriber = CliProcess.start(Map.of("OPAL_STATISTICS_ENABLED", "true", "OPAL_CLIENT_STAT_ID", "cli-agent"),
+            "subscribe", "--server-url", server.http(), "-t", "policy_data", "--timeout", "60")) {
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(server.http() + "/statistics"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(Json.parse(body).at("/clients/cli-agent/0/topics/0").asText()).isEqualTo("policy_data");
+      });
+    }
+  }
+
+  @Test
   void obtainTokenThenPublishOnASecuredServerAndABadTokenIsRefused(@TempDir Path dir) throws Exception {
     Path key = dir.resolve("opal_key");
     Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "pem", "-N", "", "-f",

@@ -103,9 +103,6 @@ public final class OpalServer implements AutoCloseable {
     if (!auth.secured()) {
       log.warn("no OPAL_AUTH_PUBLIC_KEY/OPAL_AUTH_PRIVATE_KEY: running in insecure mode, every request is accepted");
     }
-    if (config.statisticsEnabled()) {
-      log.warn("OPAL_STATISTICS_ENABLED=true is not supported by opal4j yet; /statistics stays off");
-    }
     Hub hub = new Hub(new TopicRegistry());
     ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "opal4j-backbone");
@@ -175,7 +172,32 @@ public final class OpalServer implements AutoCloseable {
     if (policy != null) {
       metrics.bindPolicy(policy);
     }
-    RestRoutes routes = new RestRoutes(config, auth, publisher, report, policy, metrics.requests());
+    dev.opal4j.server.stats.FleetStatistics stats = null;
+    if (config.statistics().enabled()) {
+      // the backbone notifier id doubles as the stats worker id, so peers can tell whose clients are whose
+      stats = new dev.opal4j.server.stats.FleetStatistics(config.statistics(), publisher,
+          backbone == null ? Ids.uuidHex() : backbone.notifierId(), BuildInfo.version(), config.workers(),
+          java.time.Instant.now(), System::nanoTime, () -> ThreadLocalRandom.current().nextDouble());
+      hub.observe(stats);
+    }
+    dev.opal4j.server.stats.FleetStatistics statsRef = stats;
+    RestRoutes routes = new RestRoutes(config, auth, publisher, report, policy, metrics.requests(),
+        new dev.opal4j.server.rest.ClientReports() {
+      @Override
+      public String pubsubClientInfo() {
+        return endpoint.clientInfoJson();
+      }
+
+      @Override
+      public String statistics() {
+        return statsRef == null ? null : statsRef.statistics();
+      }
+
+      @Override
+      public String statisticsBrief() {
+        return statsRef == null ? null : statsRef.statisticsBrief();
+      }
+    });
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
         .setPort(config.port())
@@ -221,8 +243,11 @@ public final class OpalServer implements AutoCloseable {
     if (backboneRef != null) {
       backboneRef.start();
     }
+    if (statsRef != null) {
+      statsRef.start(loop);
+    }
     log.info("opal4j {} listening on {}:{} ({} event loops, {} worker(s), backbone: {}, auth: {})",
-        dev.opal4j.server.cli.ServerVersion.version(), config.host(), boundPort[0], instances, config.workers(),
+        BuildInfo.version(), config.host(), boundPort[0], instances, config.workers(),
         config.broadcastUri() == null ? "none (single worker)"
             : dev.opal4j.broadcast.spi.UriRedaction.redact(config.broadcastUri().toString()),
         auth.secured() ? "JWT " + config.auth().algorithm() : "insecure");

@@ -95,7 +95,8 @@ class RestApiTest {
   void theOpenApiDocumentListsEveryRoute() throws Exception {
     JsonNode paths = Json.parse(server.get("/openapi.json").body()).get("paths");
     assertThat(paths.fieldNames()).toIterable().contains("/", "/healthcheck", "/data/config", "/policy-data",
-        "/data/callback_report", "/token", "/.well-known/jwks.json", "/ws", "/policy", "/webhook");
+        "/data/callback_report", "/token", "/.well-known/jwks.json", "/ws", "/policy", "/webhook", "/loadlimit",
+        "/pubsub_client_info", "/statistics", "/stats");
   }
 
   @Test

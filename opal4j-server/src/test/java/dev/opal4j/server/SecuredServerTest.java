@@ -47,6 +47,15 @@ class SecuredServerTest {
   }
 
   @Test
+  void clientReportRoutesNeedAToken() throws Exception {
+    for (String route : List.of("/pubsub_client_info", "/statistics", "/stats", "/loadlimit")) {
+      assertThat(server.get(route).statusCode()).as(route).isEqualTo(401);
+      assertThat(server.get(route, "Authorization", bearer(keys.token("client", Map.of()))).statusCode()).as(route)
+          .isIn(200, 501);
+    }
+  }
+
+  @Test
   void anExpiredTokenIs401SayingSo() throws Exception {
     String expired = keys.sign(keys.standardClaims(Instant.now().minusSeconds(5)).put("peer_type", "client"));
     HttpResponse<String> response = server.get("/data/config", "Authorization", bearer(expired));

@@ -66,6 +66,16 @@ final class SubscribeCommand implements Callable<Integer> {
       description = "JWT sent as 'Authorization: Bearer TOKEN' (env OPAL_CLIENT_TOKEN; none when unset)")
   String token;
 
+  @Option(names = "--statistics", negatable = true, defaultValue = "${env:OPAL_STATISTICS_ENABLED:-false}",
+      fallbackValue = "true",
+      description = "announce this client for the server's fleet statistics (__opal_stats_add), as upstream's"
+          + " client does with OPAL_STATISTICS_ENABLED=true (env OPAL_STATISTICS_ENABLED)")
+  boolean statistics;
+
+  @Option(names = "--stat-id", paramLabel = "ID", defaultValue = "${env:OPAL_CLIENT_STAT_ID}",
+      description = "client id in the server's /statistics (env OPAL_CLIENT_STAT_ID; default CLIENT_<random hex>)")
+  String statId;
+
   @Option(names = "--count", paramLabel = "N", description = "exit 0 after N notifications")
   Integer count;
 
@@ -93,6 +103,9 @@ final class SubscribeCommand implements Callable<Integer> {
     SubscriberOptions options = SubscriberOptions.defaults()
         .withHandshakeTimeout(min(HANDSHAKE_TIMEOUT, remaining(deadline)))
         .withSubscribeTimeout(min(SUBSCRIBE_TIMEOUT, remaining(deadline)));
+    if (statistics) {
+      options = options.withStatistics(statId);
+    }
 
     OpalSubscriber subscriber;
     try {

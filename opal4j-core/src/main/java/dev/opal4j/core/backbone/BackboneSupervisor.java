@@ -410,7 +410,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
         case DELIVER -> { }
       }
       if (!(n.topics().size() == 1 && PROBE_TOPIC.equals(n.topics().get(0)))) {
-        hub.deliverLocal(n.topics(), n.dataJson());
+        hub.deliverLocal(n.topics(), n.dataJson(), n.notifierId());
       }
     }
 

@@ -20,6 +20,7 @@ public final class Hub {
   private volatile BackboneLink backbone = BackboneLink.NONE;
   private volatile InboundHold hold = InboundHold.NONE;
   private volatile DeliveryObserver deliveryObserver = DeliveryObserver.NONE;
+  private volatile HubObserver observer = HubObserver.NONE;
   private final Set<Subscriber> sessions = ConcurrentHashMap.newKeySet();
   private final AtomicLong deliveries = new AtomicLong();
   private final AtomicLong publishes = new AtomicLong();
@@ -42,6 +43,11 @@ public final class Hub {
     this.deliveryObserver = observer == null ? DeliveryObserver.NONE : observer;
   }
 
+  /** Who else sees every update (see {@link HubObserver}); one at a time. */
+  public void observe(HubObserver observer) {
+    this.observer = observer == null ? HubObserver.NONE : observer;
+  }
+
   public TopicRegistry registry() {
     return registry;
   }
@@ -53,8 +59,11 @@ public final class Hub {
 
   /** A closed session: its subscriptions are removed. Idempotent. */
   public void unregister(Subscriber s) {
-    sessions.remove(s);
+    boolean known = sessions.remove(s);
     registry.removeAll(s);
+    if (known) {
+      observer.unregistered(s);
+    }
   }
 
   public Collection<Subscriber> sessions() {
@@ -73,6 +82,7 @@ public final class Hub {
     long started = System.nanoTime();
     for (String topic : topics) {
       publishes.incrementAndGet();
+      observer.published(topic, dataJson, originId);
       deliverTopic(topic, dataJson, originId, new Delivery(started, false, deliveryObserver));
       backbone.broadcast(topic, dataJson);
     }
@@ -83,9 +93,16 @@ public final class Hub {
    * the {@link InboundHold} holds back, when it lets go.
    */
   public void deliverLocal(List<String> topics, String dataJson) {
+    deliverLocal(topics, dataJson, null);
+  }
+
+  /** As {@link #deliverLocal(List, String)}, naming the peer it came from for the {@link HubObserver}. */
+  public void deliverLocal(List<String> topics, String dataJson, String peerNotifierId) {
     InboundHold h = hold;
     long arrived = System.nanoTime();
+    HubObserver o = observer;
     for (String topic : topics) {
+      o.heard(topic, dataJson, peerNotifierId);
       Delivery delivery = new Delivery(arrived, true, deliveryObserver);
       java.util.concurrent.CompletionStage<?> ready;
       try {

@@ -27,6 +27,35 @@ class HubTest {
   }
 
   @Test
+  void theObserverSeesLocalUpdatesWithTheirOriginBackboneUpdatesWithTheirPeerAndClosedSubscribers() {
+    List<String> seen = new ArrayList<>();
+    hub.observe(new HubObserver() {
+      @Override
+      public void published(String topic, String dataJson, String originId) {
+        seen.add("published " + topic + " " + dataJson + " from " + originId);
+      }
+
+      @Override
+      public void heard(String topic, String dataJson, String peerNotifierId) {
+        seen.add("heard " + topic + " " + dataJson + " from " + peerNotifierId);
+      }
+
+      @Override
+      public void unregistered(Subscriber subscriber) {
+        seen.add("gone " + subscriber.id());
+      }
+    });
+    RecordingSubscriber session = new RecordingSubscriber();
+    hub.register(session);
+    hub.publish(List.of("a", "b"), "1", session.id());
+    hub.deliverLocal(List.of("c"), "2", "peer-7");
+    hub.unregister(session);
+    hub.unregister(session);
+    assertThat(seen).containsExactly("published a 1 from " + session.id(), "published b 1 from " + session.id(),
+        "heard c 2 from peer-7", "gone " + session.id());
+  }
+
+  @Test
   void thePublisherIsNotNotifiedOfItsOwnUpdate() {
     RecordingSubscriber publisher = new RecordingSubscriber();
     RecordingSubscriber other = new RecordingSubscriber();

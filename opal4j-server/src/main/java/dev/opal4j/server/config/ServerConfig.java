@@ -34,13 +34,14 @@ public record ServerConfig(
     List<String> allowedOrigins,
     boolean publisherEnabled,
     Limits limits,
-    boolean statisticsEnabled,
+    Statistics statistics,
     Tls tls,
     dev.opal4j.policy.PolicyRepoSettings policy,
     Keepalive keepalive,
     String logLevel,
     TrustedProxies trustedProxies,
-    Operations operations) {
+    Operations operations,
+    RateLimitNotation loadLimit) {
 
   /**
    * How the process logs and stops: upstream's {@code OPAL_LOG_SERIALIZE} (one JSON object per
@@ -48,6 +49,21 @@ public record ServerConfig(
    * (the window SIGTERM spreads the clients' 1001 closes over).
    */
   public record Operations(boolean logSerialize, boolean logIncludePid, Duration shutdownDrain) {}
+
+  /**
+   * Upstream's fleet statistics ({@code OPAL_STATISTICS_*}, opal-protocol.md §5.6), plus opal4j's
+   * byte budget for the client table.
+   */
+  public record Statistics(
+      boolean enabled,
+      String addClientChannel,
+      String removeClientChannel,
+      String wakeupChannel,
+      String stateSyncChannel,
+      String serverKeepaliveChannel,
+      Duration serverKeepaliveTimeout,
+      int maxChannelsPerClient,
+      long maxBytes) {}
 
   /** OPAL's broadcast keepalive: the leader publishes {@code topic} with {@code null} this often (0 = off). */
   public record Keepalive(Duration interval, String topic) {}
@@ -203,7 +219,7 @@ public record ServerConfig(
         r.list("OPAL_ALLOWED_ORIGINS", List.of("*")),
         r.bool("OPAL_PUBLISHER_ENABLED", true),
         limits,
-        r.bool("OPAL_STATISTICS_ENABLED", false),
+        statistics(r),
         tls,
         dev.opal4j.policy.PolicyRepoSettings.bind(r),
         new Keepalive(r.seconds("OPAL_BROADCAST_KEEPALIVE_INTERVAL", 3600, 0),
@@ -211,13 +227,41 @@ public record ServerConfig(
         logLevel,
         trustedProxies(r),
         new Operations(r.bool("OPAL_LOG_SERIALIZE", false), r.bool("OPAL_LOG_FORMAT_INCLUDE_PID", false),
-            r.seconds("OPAL_SHUTDOWN_DRAIN_SECONDS", 5, 0)));
+            r.seconds("OPAL_SHUTDOWN_DRAIN_SECONDS", 5, 0)),
+        loadLimit(r));
     for (String route : List.of(config.jwksRoute, config.allDataRoute, config.dataConfigRoute, config.dataCallbackRoute)) {
       if (!route.startsWith("/")) {
         r.error("route '" + route + "' must start with '/'");
       }
     }
     return config;
+  }
+
+  private static Statistics statistics(EnvBinder r) {
+    return new Statistics(
+        r.bool("OPAL_STATISTICS_ENABLED", false),
+        r.string("OPAL_STATISTICS_ADD_CLIENT_CHANNEL", "__opal_stats_add"),
+        r.string("OPAL_STATISTICS_REMOVE_CLIENT_CHANNEL", "__opal_stats_rm"),
+        r.string("OPAL_STATISTICS_WAKEUP_CHANNEL", "__opal_stats_wakeup"),
+        r.string("OPAL_STATISTICS_STATE_SYNC_CHANNEL", "__opal_stats_state_sync"),
+        r.string("OPAL_STATISTICS_SERVER_KEEPALIVE_CHANNEL", "__opal_stats_server_keepalive"),
+        r.seconds("OPAL_STATISTICS_SERVER_KEEPALIVE_TIMEOUT", 20, 0.2),
+        r.integer("OPAL_MAX_CHANNELS_PER_CLIENT", 15, 1, Integer.MAX_VALUE),
+        r.bytes("OPAL_STATISTICS_MAX_BYTES", 64L << 20, 4096));
+  }
+
+  /** {@code OPAL_CLIENT_LOAD_LIMIT_NOTATION}: null (unset or blank) means {@code /loadlimit} never refuses. */
+  private static RateLimitNotation loadLimit(EnvBinder r) {
+    String raw = r.raw("OPAL_CLIENT_LOAD_LIMIT_NOTATION");
+    if (raw == null || raw.isBlank()) {
+      return null;
+    }
+    try {
+      return RateLimitNotation.parse(raw);
+    } catch (IllegalArgumentException e) {
+      r.error("OPAL_CLIENT_LOAD_LIMIT_NOTATION: " + e.getMessage());
+      return null;
+    }
   }
 
   private static TrustedProxies trustedProxies(EnvBinder r) {

@@ -20,7 +20,8 @@ import java.util.Optional;
 public final class SettingsCatalog {
   /** README's sections, in order. */
   public static final List<String> GROUPS = List.of(
-      "Serving", "Logs and shutdown", "Broadcast backbone", "Auth", "Data", "Policy source (git)", "Limits (opal4j)");
+      "Serving", "Logs and shutdown", "Broadcast backbone", "Auth", "Data", "Policy source (git)", "Statistics",
+      "Limits (opal4j)");
 
   private static final List<Setting> ALL = build();
   private static final Map<String, Setting> BY_NAME = index(ALL);
@@ -71,8 +72,10 @@ public final class SettingsCatalog {
     s.add(plain(g, "UVICORN_SSL_KEYFILE", null, "unencrypted PEM key of `UVICORN_SSL_CERTFILE`"));
     s.add(secret(g, "UVICORN_SSL_KEYFILE_PASSWORD", null, "refused at start-up: encrypted TLS keys are not"
         + " supported"));
-    s.add(plain(g, "OPAL_STATISTICS_ENABLED", "false", "upstream's client statistics; not implemented by opal4j,"
-        + " `true` is warned about and `/statistics` stays off"));
+    s.add(plain(g, "OPAL_CLIENT_LOAD_LIMIT_NOTATION", null, "rate of `GET /loadlimit` in upstream's `limits` notation"
+        + " (`10/second`, `100 per 2 minutes`, several joined by `;`); over it the route answers 429 `{\"detail\": \"10 per"
+        + " 1 second\"}`, which makes clients with `OPAL_WAIT_ON_SERVER_LOAD=true` wait before connecting. One global count"
+        + " per worker (fixed windows), as upstream; unset: always 200. A notation that does not parse stops start-up"));
 
     g = "Logs and shutdown";
     s.add(plain(g, "OPAL_LOG_LEVEL", "INFO", "`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `OFF`, and upstream's loguru"
@@ -184,6 +187,32 @@ public final class SettingsCatalog {
     s.add(plain(g, "OPAL_REPO_WATCHER_ENABLED", "true", "`false`: serve bundles but never fetch"));
     s.add(plain(g, "OPAL_LEADER_LOCK_FILE_PATH", "/tmp/opal_server_leader.lock", "the node lock: one worker per node"
         + " keeps the clone current"));
+
+    g = "Statistics";
+    s.add(plain(g, "OPAL_STATISTICS_ENABLED", "false", "fleet statistics: `GET /statistics` (`ServerStats`: `uptime`,"
+        + " `version`, `clients` by client id with each channel's `rpc_id`, `client_id`, `topics`, and `servers`, this"
+        + " worker first) and `GET /stats` (`ServerStatsBrief`: `uptime`, `version`, `client_count`, `server_count`); both"
+        + " 501 when off, JWT as upstream. Every worker keeps the fleet's table from the backbone, so any worker of any"
+        + " node answers for all"));
+    s.add(plain(g, "OPAL_STATISTICS_ADD_CLIENT_CHANNEL", "__opal_stats_add", "a client announces `{\"topics\","
+        + " \"client_id\", \"rpc_id\"}` with an RPC `publish` after subscribing (`bin/opal-client subscribe --statistics`,"
+        + " id from `OPAL_CLIENT_STAT_ID`)"));
+    s.add(plain(g, "OPAL_STATISTICS_REMOVE_CLIENT_CHANNEL", "__opal_stats_rm", "when an announced connection closes,"
+        + " its worker publishes its `rpc_id` here"));
+    s.add(plain(g, "OPAL_STATISTICS_WAKEUP_CHANNEL", "__opal_stats_wakeup", "a worker asks for the table 2 s after"
+        + " start (`{\"requesting_worker_id\"}`)"));
+    s.add(plain(g, "OPAL_STATISTICS_STATE_SYNC_CHANNEL", "__opal_stats_state_sync", "one peer with clients answers a"
+        + " wakeup after a random 0–5 s with `{\"requesting_worker_id\", \"clients\", \"rpc_id_to_client_id\"}` (opal4j"
+        + " adds `opal4j_server` to each channel, which Python ignores); an answer over the backbone's message limit"
+        + " (Postgres: 8000 bytes, about 40 channels) is not sent, with a WARN"));
+    s.add(plain(g, "OPAL_STATISTICS_SERVER_KEEPALIVE_CHANNEL", "__opal_stats_server_keepalive", "every worker sends"
+        + " `{\"worker_id\"}` here every half `OPAL_STATISTICS_SERVER_KEEPALIVE_TIMEOUT`"));
+    s.add(plain(g, "OPAL_STATISTICS_SERVER_KEEPALIVE_TIMEOUT", "20", "seconds: a worker not heard for this long"
+        + " leaves `servers`, and the clients it announced leave with it"));
+    s.add(plain(g, "OPAL_MAX_CHANNELS_PER_CLIENT", "15", "channels kept per client id; more are not recorded (WARN at"
+        + " most every 10 s)"));
+    s.add(plain(g, "OPAL_STATISTICS_MAX_BYTES", "67108864", "opal4j: bound of the whole client table (a channel costs"
+        + " its text plus 200 bytes); a flood of fake client ids stops there"));
 
     g = "Limits (opal4j)";
     s.add(plain(g, "OPAL_WS_MAX_FRAME_BYTES", "1048576",

@@ -42,6 +42,8 @@ public final class RestRoutes {
   private final String openApi;
   private final RequestObserver requests;
   private final Set<String> routes;
+  private final LoadLimiter loadLimiter; // null without OPAL_CLIENT_LOAD_LIMIT_NOTATION
+  private final ClientReports clients;
 
   private final dev.opal4j.server.policy.PolicyService policy; // null without OPAL_POLICY_REPO_URL
 
@@ -49,24 +51,27 @@ public final class RestRoutes {
   public static final String READY_ROUTE = "/ready";
 
   public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
-      NodeReport report, dev.opal4j.server.policy.PolicyService policy) {
-    this(config, auth, publisher, report, policy, RequestObserver.NONE);
+      NodeReport report, dev.opal4j.server.policy.PolicyService policy, ClientReports clients) {
+    this(config, auth, publisher, report, policy, RequestObserver.NONE, clients);
   }
 
   /** @param requests told about every answered request (the REST latency histogram) */
   public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
-      NodeReport report, dev.opal4j.server.policy.PolicyService policy, RequestObserver requests) {
+      NodeReport report, dev.opal4j.server.policy.PolicyService policy, RequestObserver requests,
+      ClientReports clients) {
     this.requests = requests;
     // copyOf: configured routes may coincide
     this.routes = Set.copyOf(List.of("/", "/healthcheck", READY_ROUTE, config.allDataRoute(), config.dataConfigRoute(),
         config.dataCallbackRoute(), "/token", config.jwksRoute(), "/policy", "/webhook", "/openapi.json", "/metrics",
-        ApiDocsPage.ROUTE));
+        ApiDocsPage.ROUTE, "/loadlimit", "/pubsub_client_info", "/statistics", "/stats"));
     this.policy = policy;
+    this.clients = clients;
     this.config = config;
     this.auth = auth;
     this.publisher = publisher;
     this.report = report;
     this.openApi = OpenApiDocument.forConfig(config, dev.opal4j.server.BuildInfo.version());
+    this.loadLimiter = config.loadLimit() == null ? null : new LoadLimiter(config.loadLimit(), System::nanoTime);
   }
 
   public Router router(Vertx vertx) {
@@ -111,6 +116,10 @@ public final class RestRoutes {
         policy.webhook(ctx);
       }
     });
+    router.get("/loadlimit").handler(this::loadLimit);
+    router.get("/pubsub_client_info").handler(ctx -> authenticated(ctx, clients::pubsubClientInfo));
+    router.get("/statistics").handler(ctx -> authenticated(ctx, clients::statistics));
+    router.get("/stats").handler(ctx -> authenticated(ctx, clients::statisticsBrief));
     router.get("/openapi.json").handler(ctx -> json(ctx, 200, openApi));
     ApiDocsPage.mount(router);
     router.get("/metrics").handler(ctx -> report.metrics().onComplete(text -> {
@@ -165,6 +174,37 @@ public final class RestRoutes {
         json(ctx, answer.result().status(), answer.result().body());
       }
     });
+  }
+
+  /**
+   * Upstream's {@code /loadlimit}: clients with {@code OPAL_WAIT_ON_SERVER_LOAD=true} call it before
+   * connecting and back off while it answers 429. One global count per worker, as upstream's
+   * in-memory limiter.
+   */
+  private void loadLimit(RoutingContext ctx) {
+    if (authenticate(ctx) == null) {
+      return;
+    }
+    dev.opal4j.server.config.RateLimitNotation.Item refused = loadLimiter == null ? null : loadLimiter.tryAcquire();
+    if (refused != null) {
+      json(ctx, 429, detail(refused.describe()));
+    } else {
+      json(ctx, 200, "null");
+    }
+  }
+
+  /** 200 with the report for a valid token; upstream's 501 when the report is off (null). */
+  private void authenticated(RoutingContext ctx, java.util.function.Supplier<String> report) {
+    if (authenticate(ctx) == null) {
+      return;
+    }
+    String body = report.get();
+    if (body == null) {
+      json(ctx, 501, "{\"detail\": {\"error\": \"This OPAL server does not have statistics turned on."
+          + " To turn on, set this config var: OPAL_STATISTICS_ENABLED=true\"}}");
+    } else {
+      json(ctx, 200, body);
+    }
   }
 
   private void getDataConfig(RoutingContext ctx) {

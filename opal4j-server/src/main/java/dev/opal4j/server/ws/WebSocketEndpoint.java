@@ -35,6 +35,7 @@ public final class WebSocketEndpoint {
   private final SessionMetrics metrics;
   private final HandshakeGuard guard;
   private final Set<WebSocketSession> sessions = ConcurrentHashMap.newKeySet();
+  private final ClientTracker clients = new ClientTracker();
   private final RefusalLog refusals = new RefusalLog(log, REFUSAL_LOG_INTERVAL_NANOS, System::nanoTime);
   private volatile boolean accepting = true;
 
@@ -91,6 +92,10 @@ public final class WebSocketEndpoint {
       refuse(req, 403);
       return;
     }
+    java.util.Map<String, String> query = new java.util.LinkedHashMap<>();
+    req.params().forEach(query::put); // the last of repeated names, as upstream's dict of them
+    String sourceHost = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
+    Integer sourcePort = req.remoteAddress() == null ? null : req.remoteAddress().port();
     SessionFrameHandler frames = new SessionFrameHandler(dispatcher, limits.maxInboundFrameBytes(), this::closed);
     WebSocketUpgrade.accept(req, limits.maxInboundFrameBytes(), limits.permessageDeflate(), frames, ctx -> {
       WebSocketSession session = new WebSocketSession(ctx, claims, limits.outboundQueueBytes(),
@@ -100,6 +105,7 @@ public final class WebSocketEndpoint {
         return;
       }
       sessions.add(session);
+      clients.connected(session, sourceHost, sourcePort, query);
       hub.register(session);
       log.debug("session {} ({}) connected", session.id(), session.peer());
     });
@@ -112,6 +118,7 @@ public final class WebSocketEndpoint {
 
   private void closed(WebSocketSession session) {
     if (session != null && sessions.remove(session)) {
+      clients.closed(session);
       hub.unregister(session);
       log.debug("session {} ({}) closed", session.id(), session.peer());
     }
@@ -171,6 +178,11 @@ public final class WebSocketEndpoint {
     for (WebSocketSession s : sessions) {
       s.close(code, reason);
     }
+  }
+
+  /** This worker's clients in upstream's {@code /pubsub_client_info} shape. */
+  public String clientInfoJson() {
+    return clients.json(hub.registry());
   }
 
   public int sessionCount() {
