@@ -256,9 +256,13 @@ abstract class BackboneOutageContract {
   @Test
   void aWorkerThatExhaustsItsRetriesExitsAndIsRestarted() throws Exception {
     BackboneFixture backbone = track(startBackbone());
-    OpalServerProcess node = node("retries", backbone.unreachableUri(), Map.of(
+    // Never healthy: with the backbone unreachable the node-wide /healthcheck stays 503.
+    OpalServerProcess node = track(OpalServerProcess.launch("retries", Map.of(
+        "OPAL_BROADCAST_URI", backbone.unreachableUri().toString(),
         "UVICORN_NUM_WORKERS", "2", "OPAL_BROADCAST_RECONNECT_MAX_RETRIES", "3",
-        "OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS", "0.3"));
+        "OPAL_BROADCAST_RECONNECT_BACKOFF_MIN_SECONDS", "0.2",
+        "OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS", "0.3")));
+    await().atMost(Duration.ofSeconds(60)).until(() -> node.workerPids().size() == 2);
     List<Long> first = node.workerPids();
     await().atMost(Duration.ofSeconds(60)).until(() -> {
       List<Long> now = node.workerPids();
@@ -283,6 +287,11 @@ abstract class BackboneOutageContract {
     backbone.start();
     await().atMost(Duration.ofSeconds(30)).until(() -> state(backboneHealth(a)).equals("connected")
         && state(backboneHealth(b)).equals("connected"));
+    // Clients served before a worker's first join may have missed peers' updates: each is resynced.
+    List<ReconnectingSubscriber> everyone = new ArrayList<>(onA);
+    everyone.addAll(onB);
+    awaitResyncsDone(everyone);
+    assertThat(everyone).allSatisfy(s -> assertThat(s.closeCodes).containsExactly(1012));
     String crossNode = "cross-" + UUID.randomUUID();
     assertThat(publish(a, crossNode)).isEqualTo(200);
     await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->

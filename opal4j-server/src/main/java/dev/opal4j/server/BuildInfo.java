@@ -1,39 +1,17 @@
 package dev.opal4j.server;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
+import dev.opal4j.protocol.Opal4jVersion;
 
 /**
- * What was built: the project version, from {@code build-info.properties} (written by Maven's
- * resource filtering, so it is right from the classes directory as well as from the jar), else the
- * jar manifest's {@code Implementation-Version}, else {@code "unknown"}. Immutable.
+ * What was built, for the server's surfaces (the start line, {@code --version}, {@code
+ * /openapi.json}, {@code opal_build_info}): the release version as {@link Opal4jVersion}, the one
+ * place every opal4j surface reads it from, reports it. Immutable.
  */
 public final class BuildInfo {
-  private static final String RESOURCE = "build-info.properties";
-  private static final String VERSION = readVersion();
-
   private BuildInfo() {}
 
   /** The opal4j version, e.g. {@code 0.2.0}. */
   public static String version() {
-    return VERSION;
-  }
-
-  private static String readVersion() {
-    try (InputStream in = BuildInfo.class.getResourceAsStream(RESOURCE)) {
-      if (in != null) {
-        Properties p = new Properties();
-        p.load(in);
-        String v = p.getProperty("version", "");
-        if (!v.isBlank() && !v.startsWith("${")) {
-          return v.trim();
-        }
-      }
-    } catch (IOException unreadable) {
-      // fall through to the manifest: a version is nice to have, never worth failing a start
-    }
-    String manifest = BuildInfo.class.getPackage().getImplementationVersion();
-    return manifest == null ? "unknown" : manifest;
+    return Opal4jVersion.current();
   }
 }

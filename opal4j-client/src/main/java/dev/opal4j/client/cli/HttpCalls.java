@@ -28,16 +28,24 @@ final class HttpCalls {
    * POSTs a JSON body with {@code content-type: application/json} and, when a token is given,
    * {@code Authorization: bearer <token>} (upstream's CLI writes the scheme in lower case).
    *
-   * @throws CliException with exit code 2 when the server cannot be reached
+   * @throws CliException with exit code 2 when the server cannot be reached (after {@code wait})
    */
-  static HttpResponse<String> postJson(URI url, String body, Optional<String> bearerToken) {
+  static HttpResponse<String> postJson(URI url, String body, Optional<String> bearerToken, ServerWait wait) {
     HttpRequest.Builder request = HttpRequest.newBuilder(url)
         .timeout(REQUEST_TIMEOUT)
         .header("content-type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body));
     bearerToken.ifPresent(t -> request.header("Authorization", "bearer " + t));
     try (HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build()) {
-      return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      while (true) {
+        try {
+          return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+          if (!notConnected(e) || !wait.againAfterUnreachable(url, why(e))) {
+            throw e;
+          }
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted while calling " + url);
@@ -48,6 +56,12 @@ final class HttpCalls {
 
   static boolean isSuccess(int status) {
     return status >= 200 && status < 300;
+  }
+
+  // the request never left: retrying cannot deliver it twice
+  private static boolean notConnected(IOException e) {
+    Throwable c = e.getCause();
+    return e instanceof ConnectException || e instanceof UnknownHostException || c instanceof UnresolvedAddressException || c instanceof UnknownHostException;
   }
 
   private static String why(IOException e) {

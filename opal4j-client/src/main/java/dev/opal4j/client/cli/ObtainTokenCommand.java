@@ -72,7 +72,8 @@ final class ObtainTokenCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    HttpResponse<String> response = HttpCalls.postJson(url, PythonJson.write(body), Optional.of(masterToken));
+    HttpResponse<String> response = HttpCalls.postJson(url, PythonJson.write(body), Optional.of(masterToken),
+        ServerWait.none(spec.commandLine().getErr()));
     if (!HttpCalls.isSuccess(response.statusCode())) {
       String hint = switch (response.statusCode()) {
         case 401, 403 -> " (wrong master token?)";

@@ -64,13 +64,18 @@ final class PublishDataUpdateCommand implements Callable<Integer> {
   @Option(names = "--save-method", paramLabel = "PUT|PATCH", description = "[single entry] how to save the data (default: PUT)")
   String saveMethod;
 
+  @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "0", description = ServerWait.OPTION_DESCRIPTION)
+  double waitSeconds;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     DataUpdateBodies.Built built;
     URI url;
+    ServerWait wait;
     try {
+      wait = new ServerWait(waitSeconds, err);
       built = DataUpdateBodies.build(flags());
       url = ServerUrls.join(serverUrl, serverRoute);
     } catch (IllegalArgumentException e) {
@@ -81,7 +86,7 @@ final class PublishDataUpdateCommand implements Callable<Integer> {
     err.println("Publishing event:");
     err.println(body);
     err.flush();
-    HttpResponse<String> response = HttpCalls.postJson(url, body, Optional.ofNullable(token));
+    HttpResponse<String> response = HttpCalls.postJson(url, body, Optional.ofNullable(token), wait);
     if (!HttpCalls.isSuccess(response.statusCode())) {
       throw new CliException(ExitCodes.FAILED, "Event publishing failed with status-code - "
           + response.statusCode() + ": " + HttpCalls.errorDetail(response.body()));

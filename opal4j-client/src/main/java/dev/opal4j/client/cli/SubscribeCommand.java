@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opal4j.client.CloseStatus;
+import dev.opal4j.client.NotificationListener;
 import dev.opal4j.client.OpalConnectException;
 import dev.opal4j.client.OpalSubscriber;
 import dev.opal4j.client.SubscriberOptions;
@@ -84,13 +85,18 @@ final class SubscribeCommand implements Callable<Integer> {
           + " reached; without --count, stop and exit 0")
   Double timeoutSeconds;
 
+  @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "0", description = ServerWait.OPTION_DESCRIPTION)
+  double waitSeconds;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     URI ws;
+    ServerWait wait;
     List<String> subscribeTopics = topics == null || topics.isEmpty() ? List.of("policy_data") : List.copyOf(topics);
     try {
+      wait = new ServerWait(waitSeconds, err);
       ws = pubsubUrl != null ? explicitWsUrl(pubsubUrl) : ServerUrls.pubsubUrl(serverUrl);
       validateNumbers(subscribeTopics);
     } catch (IllegalArgumentException e) {
@@ -109,21 +115,20 @@ final class SubscribeCommand implements Callable<Integer> {
 
     OpalSubscriber subscriber;
     try {
-      subscriber = OpalSubscriber.connect(ws, Optional.ofNullable(token).filter(t -> !t.isEmpty()), subscribeTopics,
-          (topic, data) -> {
-            int n = received.incrementAndGet();
-            if (count != null && n > count) {
-              return; // exactly --count lines, even if more arrive before we close
-            }
-            String line = line(topic, data);
-            synchronized (out) {
-              out.println(line);
-              out.flush();
-            }
-            if (count != null && n == count) {
-              done.complete(ExitCodes.OK);
-            }
-          }, options);
+      subscriber = connect(ws, subscribeTopics, options, wait, (topic, data) -> {
+        int n = received.incrementAndGet();
+        if (count != null && n > count) {
+          return; // exactly --count lines, even if more arrive before we close
+        }
+        String line = line(topic, data);
+        synchronized (out) {
+          out.println(line);
+          out.flush();
+        }
+        if (count != null && n == count) {
+          done.complete(ExitCodes.OK);
+        }
+      });
     } catch (OpalConnectException e) {
       if (e.kind() == OpalConnectException.Kind.TIMEOUT && timeoutSeconds != null
           && remaining(deadline).toMillis() < 1000) {
@@ -161,6 +166,20 @@ final class SubscribeCommand implements Callable<Integer> {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
         // Already shutting down: the hook is running.
+      }
+    }
+  }
+
+  private OpalSubscriber connect(URI ws, List<String> subscribeTopics, SubscriberOptions options, ServerWait wait,
+      NotificationListener listener) throws OpalConnectException, InterruptedException {
+    while (true) {
+      try {
+        return OpalSubscriber.connect(ws, Optional.ofNullable(token).filter(t -> !t.isEmpty()), subscribeTopics,
+            listener, options);
+      } catch (OpalConnectException e) {
+        if (e.kind() != OpalConnectException.Kind.UNREACHABLE || !wait.againAfterUnreachable(ws, e.getMessage())) {
+          throw e;
+        }
       }
     }
   }

@@ -1,23 +1,12 @@
 package dev.opal4j.client.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
+import dev.opal4j.protocol.Opal4jVersion;
 import picocli.CommandLine.IVersionProvider;
 
-/** The build's version, from a resource Maven filters at build time. */
+/** The build's version, as {@link Opal4jVersion} reports it for every opal4j surface. */
 final class VersionProvider implements IVersionProvider {
   static String version() {
-    try (InputStream in = VersionProvider.class.getResourceAsStream("version.properties")) {
-      if (in == null) {
-        return "unknown";
-      }
-      Properties p = new Properties();
-      p.load(in);
-      return p.getProperty("version", "unknown");
-    } catch (IOException e) {
-      return "unknown";
-    }
+    return Opal4jVersion.current();
   }
 
   @Override
