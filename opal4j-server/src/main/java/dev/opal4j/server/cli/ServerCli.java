@@ -67,6 +67,8 @@ public final class ServerCli implements Callable<Integer> {
     cli.setOut(out);
     cli.setErr(err);
     cli.getCommandSpec().usageMessage().footer(SettingsHelp.footer());
+    // the settings list is laid out at SettingsHelp's width; picocli's default of 80 would re-wrap it
+    cli.setUsageHelpWidth(SettingsHelp.WIDTH + 20);
     // a mistyped flag gets the error and a pointer, not the whole settings list
     cli.setParameterExceptionHandler((e, args1) -> {
       CommandLine.UnmatchedArgumentException.printSuggestions(e, e.getCommandLine().getErr());

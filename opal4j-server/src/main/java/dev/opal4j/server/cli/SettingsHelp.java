@@ -8,7 +8,7 @@ import java.util.List;
 
 /** The settings part of {@code --help}: every catalog entry with its variable and default. */
 final class SettingsHelp {
-  private static final int WIDTH = 100;
+  static final int WIDTH = 100;
   private static final String INDENT = "      ";
 
   private SettingsHelp() {}
