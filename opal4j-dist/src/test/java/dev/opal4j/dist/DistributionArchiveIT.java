@@ -122,6 +122,36 @@ class DistributionArchiveIT {
   }
 
   @Test
+  void theServerCliAnswersHelpVersionAndConfigurationChecksWithoutStartingAnything() throws Exception {
+    Process help = start("opal-server", Map.of(), "--help");
+    assertThat(help.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(help.exitValue()).as(output(help)).isZero();
+    assertThat(output(help)).contains("OPAL_BROADCAST_URI").contains("UVICORN_PORT").contains("check-config")
+        .contains("print-config");
+
+    Process version = start("opal-server", Map.of(), "--version");
+    assertThat(version.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(version.exitValue()).isZero();
+    assertThat(output(version)).contains(Opal4jVersion.current());
+
+    Process good = start("opal-server", Map.of("OPAL_BROADCAST_URI", "redis://127.0.0.1:6379"), "check-config");
+    assertThat(good.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(good.exitValue()).as(output(good)).isZero();
+
+    Process bad = start("opal-server", Map.of("OPAL_LOG_LEVEL", "verbose", "UVICORN_PORT", "seventy"), "check-config");
+    assertThat(bad.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.exitValue()).isEqualTo(2);
+    assertThat(output(bad)).contains("OPAL_LOG_LEVEL").contains("UVICORN_PORT");
+
+    String secret = "s3cr3t-" + System.nanoTime();
+    Process print = start("opal-server", Map.of("OPAL_AUTH_MASTER_TOKEN", secret,
+        "OPAL_BROADCAST_URI", "redis://:" + secret + "@127.0.0.1:6379"), "print-config");
+    assertThat(print.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(print.exitValue()).as(output(print)).isZero();
+    assertThat(output(print)).contains("OPAL_AUTH_MASTER_TOKEN").contains("OPAL_BROADCAST_URI").doesNotContain(secret);
+  }
+
+  @Test
   void healthcheckFailsWhenNothingListens() throws Exception {
     assertThat(healthcheck(FreePorts.next())).isEqualTo(1);
   }
