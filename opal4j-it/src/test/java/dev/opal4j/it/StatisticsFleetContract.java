@@ -82,6 +82,7 @@ abstract class StatisticsFleetContract {
           "OPAL_STATISTICS_SERVER_KEEPALIVE_TIMEOUT", Integer.toString(KEEPALIVE_TIMEOUT_SECONDS)));
       nodes.add(node);
       await().atMost(Duration.ofSeconds(60)).until(() -> SocketOwners.listeners(node.port()) == 2);
+      node.awaitWorkersJoined(2); // a client connected before its worker's first join is resynced (1012)
     }
     for (int n = 0; n < nodes.size(); n++) {
       OpalServerProcess node = nodes.get(n);
