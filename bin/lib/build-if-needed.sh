@@ -27,5 +27,7 @@ opal4j_build_if_needed() {
       || { exec 9>&-; return 1; }
     touch "$root/opal4j-server/target/lib/.built"
   fi
-  exec 9>&- 2>/dev/null || true
+  # Closes the lock only: "exec 9>&- 2>/dev/null" would also send the rest of the script's stderr,
+  # and so the server's log, to /dev/null.
+  exec 9>&-
 }
