@@ -84,8 +84,11 @@ final class PerMessageInflater extends ChannelInboundHandlerAdapter {
     if (!data && !continuation) {
       return frame; // control frames are never compressed (§6.1) and may come between fragments
     }
-    if (data) { // the frame decoder already refused a new message before the last one ended
+    if (data) {
       inflatedInMessage = 0;
+      // The frame decoder refuses a message that starts inside another; should one get here anyway,
+      // the unfinished message's inflater goes back to the pool rather than being dropped.
+      finishMessage();
       if (rsv == RSV1) {
         inflater = InflaterPool.take();
         if (context != null) {
