@@ -161,12 +161,7 @@ public final class OpalServer implements AutoCloseable {
       report = workerDirectory == null ? new SingleWorkerReport(metrics::scrape, health, readiness::body)
           : NodeWideReport.start(vertx, workerDirectory, workerIndex, metrics::scrape, health, readiness::body);
     } catch (Exception e) {
-      if (policy != null) {
-        policy.close();
-      }
-      vertx.close();
-      loop.shutdownNow();
-      metrics.close();
+      releaseAfterFailedStart(policy, vertx, loop, metrics);
       throw new StartupException("cannot open this worker's private report port on 127.0.0.1: " + e.getMessage());
     }
     if (policy != null) {
@@ -230,12 +225,7 @@ public final class OpalServer implements AutoCloseable {
         }
       }, new DeploymentOptions().setInstances(instances)).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      if (policy != null) {
-        policy.close();
-      }
-      vertx.close();
-      loop.shutdownNow();
-      metrics.close();
+      releaseAfterFailedStart(policy, vertx, loop, metrics);
       throw new StartupException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
     }
     endpoint.startPinger(vertx);
@@ -270,6 +260,17 @@ public final class OpalServer implements AutoCloseable {
 
   public ServerMetrics metrics() {
     return metrics;
+  }
+
+  /** What a start that failed after Vert.x was created leaves behind; the policy source may not exist yet. */
+  private static void releaseAfterFailedStart(dev.opal4j.server.policy.PolicyService policy, Vertx vertx,
+      ScheduledExecutorService loop, ServerMetrics metrics) {
+    if (policy != null) {
+      policy.close();
+    }
+    vertx.close();
+    loop.shutdownNow();
+    metrics.close();
   }
 
   /** What {@code GET /ready} reports for this worker; a graceful shutdown flips it first. */

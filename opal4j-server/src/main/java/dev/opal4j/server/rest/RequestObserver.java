@@ -9,7 +9,4 @@ package dev.opal4j.server.rest;
 @FunctionalInterface
 public interface RequestObserver {
   void answered(String method, String route, int status, long nanos);
-
-  /** Observes nothing. */
-  RequestObserver NONE = (method, route, status, nanos) -> {};
 }

@@ -50,11 +50,6 @@ public final class RestRoutes {
   /** The readiness probe's route (opal4j's; upstream has none). */
   public static final String READY_ROUTE = "/ready";
 
-  public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
-      NodeReport report, dev.opal4j.server.policy.PolicyService policy, ClientReports clients) {
-    this(config, auth, publisher, report, policy, RequestObserver.NONE, clients);
-  }
-
   /** @param requests told about every answered request (the REST latency histogram) */
   public RestRoutes(ServerConfig config, JwtAuthority auth, UpdatePublisher publisher,
       NodeReport report, dev.opal4j.server.policy.PolicyService policy, RequestObserver requests,
