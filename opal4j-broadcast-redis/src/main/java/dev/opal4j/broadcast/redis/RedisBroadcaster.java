@@ -79,7 +79,7 @@ final class RedisBroadcaster implements Broadcaster {
           }
         });
     try {
-      subscriber = client.connectPubSub(redisUri);
+      subscriber = connectPubSub();
       subscriber.addListener(
           new RedisPubSubAdapter<>() {
             @Override
@@ -110,6 +110,35 @@ final class RedisBroadcaster implements Broadcaster {
             .scheduleWithFixedDelay(
                 this::checkHealth, healthInterval.toMillis(), healthInterval.toMillis(), TimeUnit.MILLISECONDS);
     log.info("Redis backbone {} connected, subscribed to channel {}", redactedUri, channel);
+  }
+
+  /**
+   * When the server refuses the handshake (a missing or wrong password), Lettuce sometimes closes
+   * the channel before its connect listener runs and reports only "RedisHandshakeHandler not
+   * registered", losing the server's answer. The answer is the same on a second try, which almost
+   * always reports it; without it the operator could not tell a bad password from a bug.
+   */
+  private StatefulRedisPubSubConnection<String, String> connectPubSub() {
+    try {
+      return client.connectPubSub(redisUri);
+    } catch (RuntimeException e) {
+      if (!handshakeReasonLost(e)) {
+        throw e;
+      }
+      log.debug("Redis backbone {}: handshake failed without a reason; trying once more to read it",
+          redactedUri);
+      return client.connectPubSub(redisUri);
+    }
+  }
+
+  private static boolean handshakeReasonLost(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IllegalStateException
+          && String.valueOf(t.getMessage()).contains("RedisHandshakeHandler not registered")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -278,6 +307,9 @@ final class RedisBroadcaster implements Broadcaster {
     String upper = text.toUpperCase(java.util.Locale.ROOT);
     if (upper.contains("WRONGPASS") || upper.contains("NOAUTH") || upper.contains("INVALID PASSWORD")) {
       text += " (authentication failed: check the user name and password in OPAL_BROADCAST_URI)";
+    } else if (handshakeReasonLost(e)) {
+      text += " (the server refused the connection handshake and its reason was lost; usually"
+          + " authentication failed: check the user name and password in OPAL_BROADCAST_URI)";
     }
     return text;
   }
