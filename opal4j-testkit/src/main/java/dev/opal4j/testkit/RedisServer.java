@@ -252,7 +252,7 @@ public final class RedisServer implements BackboneFixture {
       FixtureProcesses.track(server);
       try {
         if (tls) {
-          selfSignedCertificate(root);
+          TestCertificates.selfSigned(root);
         }
         Files.writeString(server.config, configText(root, server.port), StandardCharsets.UTF_8);
         server.start();
@@ -291,22 +291,6 @@ public final class RedisServer implements BackboneFixture {
           (name, pass) -> lines.add("user " + name + " on " + quote(">" + pass) + " ~* &* +@all"));
       directives.forEach((name, value) -> lines.add(name + " " + value));
       return String.join("\n", lines) + "\n";
-    }
-
-    private static void selfSignedCertificate(Path root) {
-      Path log = root.resolve("openssl.log");
-      int code =
-          FixtureProcesses.run(
-              List.of(
-                  "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
-                  "-keyout", root.resolve("key.pem").toString(),
-                  "-out", root.resolve("cert.pem").toString(),
-                  "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
-              log,
-              Duration.ofSeconds(60));
-      if (code != 0) {
-        throw new IllegalStateException("openssl could not make a test certificate:\n" + FixtureProcesses.tail(log, 20));
-      }
     }
   }
 

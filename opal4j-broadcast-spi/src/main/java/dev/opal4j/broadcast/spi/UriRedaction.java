@@ -6,6 +6,9 @@ import java.util.regex.Pattern;
 public final class UriRedaction {
   // user:password@ or :password@ in the authority
   private static final Pattern USERINFO_PASSWORD = Pattern.compile("(//[^/@:]*):[^/@]*@");
+  // a user info without a colon is a secret for some drivers: a token (nats://TOKEN@host), a
+  // password (Lettuce reads redis://PASSWORD@host so); hidden whole, as for a git token user name
+  private static final Pattern USERINFO_BARE = Pattern.compile("//[^/@:]+@");
   // password=..., token=..., secret=... query parameters
   private static final Pattern SECRET_PARAMS =
       Pattern.compile("(?i)([?&](?:password|passwd|pwd|token|secret|sslpassword|auth[a-z_]*)=)[^&]*");
@@ -17,6 +20,7 @@ public final class UriRedaction {
       return null;
     }
     String s = USERINFO_PASSWORD.matcher(uri).replaceAll("$1:***@");
+    s = USERINFO_BARE.matcher(s).replaceAll("//***@");
     return SECRET_PARAMS.matcher(s).replaceAll("$1***");
   }
 }
