@@ -69,7 +69,16 @@ public final class NatsServer implements BackboneFixture {
     return process == null ? -1 : process.pid();
   }
 
-  /** The URI that reaches this server, with its user and password or token if it requires one. */
+  /**
+   * A URI for this server with the given credentials: {@code nats://user:password@host:port}, or
+   * {@code nats://password@host:port} (a token) when the user is null.
+   */
+  public URI uri(String userName, String pass) {
+    String userInfo = userName == null ? encode(pass) : encode(userName) + ":" + encode(pass);
+    return URI.create(scheme() + "://" + userInfo + "@127.0.0.1:" + port);
+  }
+
+  /** The URI that reaches this server, with its (first) user and password or token if it requires one. */
   @Override
   public URI uri() {
     if (token != null) {
@@ -250,8 +259,7 @@ public final class NatsServer implements BackboneFixture {
   /** Options for a server with a payload limit, authentication, TLS or no JetStream. */
   public static final class Builder {
     private int maxPayload = -1;
-    private String user;
-    private String password;
+    private final List<User> users = new ArrayList<>();
     private String token;
     private boolean tls;
     private boolean jetStream = true;
@@ -264,10 +272,18 @@ public final class NatsServer implements BackboneFixture {
       return this;
     }
 
-    /** Requires this user name and password of every client. */
+    /** Adds a user with every permission: clients must then log in as one of the users. */
     public Builder user(String name, String pass) {
-      this.user = name;
-      this.password = pass;
+      return user(name, pass, List.of(), List.of());
+    }
+
+    /**
+     * Adds a user who may not publish to the subjects {@code denyPublish} nor subscribe to {@code
+     * denySubscribe} (the server answers such a PUB or SUB with {@code -ERR 'Permissions
+     * Violation ...'} and keeps the connection).
+     */
+    public Builder user(String name, String pass, List<String> denyPublish, List<String> denySubscribe) {
+      users.add(new User(name, pass, List.copyOf(denyPublish), List.copyOf(denySubscribe)));
       this.token = null;
       return this;
     }
@@ -275,7 +291,7 @@ public final class NatsServer implements BackboneFixture {
     /** Requires this token of every client ({@code nats://token@host}). */
     public Builder token(String value) {
       this.token = value;
-      this.user = null;
+      this.users.clear();
       return this;
     }
 
@@ -302,7 +318,9 @@ public final class NatsServer implements BackboneFixture {
         throw new UncheckedIOException("cannot create a temp dir for nats", e);
       }
       Path certificate = tls ? root.resolve("cert.pem") : null;
-      NatsServer server = new NatsServer(root, FreePorts.next(), user, password, token, certificate);
+      User first = users.isEmpty() ? null : users.get(0);
+      NatsServer server = new NatsServer(root, FreePorts.next(), first == null ? null : first.name(),
+          first == null ? null : first.pass(), token, certificate);
       FixtureProcesses.track(server);
       try {
         if (tls) {
@@ -332,8 +350,14 @@ public final class NatsServer implements BackboneFixture {
       }
       if (token != null) {
         lines.add("authorization { token: " + jsonString(token) + " }");
-      } else if (user != null) {
-        lines.add("authorization { user: " + jsonString(user) + ", password: " + jsonString(password) + " }");
+      } else if (!users.isEmpty()) {
+        List<String> entries = new ArrayList<>();
+        for (User u : users) {
+          entries.add("{ user: " + jsonString(u.name()) + ", password: " + jsonString(u.pass())
+              + ", permissions: { publish: { deny: " + list(u.denyPublish()) + " }, subscribe: { deny: "
+              + list(u.denySubscribe()) + " } } }");
+        }
+        lines.add("authorization { users: [ " + String.join(", ", entries) + " ] }");
       }
       if (tls) {
         lines.add("tls { cert_file: " + jsonString(root.resolve("cert.pem").toString()) + ", key_file: "
@@ -341,5 +365,11 @@ public final class NatsServer implements BackboneFixture {
       }
       return String.join("\n", lines) + "\n";
     }
+
+    private static String list(List<String> subjects) {
+      return "[" + String.join(", ", subjects.stream().map(NatsServer::jsonString).toList()) + "]";
+    }
+
+    private record User(String name, String pass, List<String> denyPublish, List<String> denySubscribe) {}
   }
 }

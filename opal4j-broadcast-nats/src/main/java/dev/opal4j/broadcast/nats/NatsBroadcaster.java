@@ -42,6 +42,7 @@ final class NatsBroadcaster implements Broadcaster {
   private final String subject;
   private final String instanceId;
   private final BroadcastListener listener;
+  private final Duration roundTripTimeout;
   private final AtomicBoolean lost = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
   private volatile boolean connected;
@@ -49,12 +50,19 @@ final class NatsBroadcaster implements Broadcaster {
   private volatile Connection connection;
   private volatile PublishAcks acks;
   private volatile long maxPayload = -1;
+  private volatile Exception connectProblem; // what jnats reported while connecting (its IOException omits it)
 
   NatsBroadcaster(NatsEndpoint endpoint, String subject, String instanceId, BroadcastListener listener) {
+    this(endpoint, subject, instanceId, listener, ROUND_TRIP_TIMEOUT);
+  }
+
+  NatsBroadcaster(NatsEndpoint endpoint, String subject, String instanceId, BroadcastListener listener,
+      Duration roundTripTimeout) {
     this.endpoint = endpoint;
     this.subject = subject;
     this.instanceId = instanceId;
     this.listener = listener;
+    this.roundTripTimeout = roundTripTimeout;
   }
 
   @Override
@@ -69,8 +77,8 @@ final class NatsBroadcaster implements Broadcaster {
           .errorListener(new Errors())
           .build());
     } catch (IOException | RuntimeException e) {
-      throw new BackboneUnavailableException(
-          "cannot connect to the NATS backbone at " + endpoint.redactedUri() + ": " + describe(e), e);
+      throw new BackboneUnavailableException("cannot connect to the NATS backbone at " + endpoint.redactedUri() + ": "
+          + describe(e) + becauseOf(connectProblem), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unavailable("interrupted while connecting", e);
@@ -80,7 +88,7 @@ final class NatsBroadcaster implements Broadcaster {
       Dispatcher dispatcher = c.createDispatcher(this::onNatsMessage);
       dispatcher.subscribe(subject);
       // Returns once the server has handled the SUB: every later publish is heard.
-      c.flush(ROUND_TRIP_TIMEOUT);
+      c.flush(roundTripTimeout);
     } catch (TimeoutException | RuntimeException e) {
       closeConnection();
       throw unavailable("subscribing to subject '" + subject + "' failed: " + describe(e), e);
@@ -103,7 +111,7 @@ final class NatsBroadcaster implements Broadcaster {
       throw unavailable("the server closed the connection while subscribing", null);
     }
     maxPayload = c.getServerInfo().getMaxPayload();
-    acks = new PublishAcks(c, ROUND_TRIP_TIMEOUT, endpoint.redactedUri(), this::connectionLost);
+    acks = new PublishAcks(c, roundTripTimeout, endpoint.redactedUri(), this::connectionLost);
     log.info("NATS backbone {} connected to {}, subscribed to subject {} (max_payload {} bytes)",
         endpoint.redactedUri(), c.getConnectedUrl(), subject, maxPayload);
   }
@@ -212,6 +220,9 @@ final class NatsBroadcaster implements Broadcaster {
 
     @Override
     public void exceptionOccurred(Connection conn, Exception exp) {
+      if (!connected) {
+        connectProblem = exp;
+      }
       log.debug("NATS backbone {}: {}", endpoint.redactedUri(), exp.toString());
     }
 
@@ -229,6 +240,18 @@ final class NatsBroadcaster implements Broadcaster {
 
   static boolean permissionError(String error) {
     return error.toLowerCase(Locale.ROOT).contains("permissions violation");
+  }
+
+  /** {@code ": <root cause>"} of what jnats reported while connecting, or nothing. */
+  static String becauseOf(Exception problem) {
+    if (problem == null) {
+      return "";
+    }
+    Throwable root = problem;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
   }
 
   /** The exception's message and its root cause's, with a hint for authentication failures. */

@@ -33,8 +33,11 @@ record NatsEndpoint(
     String redactedUri) {
 
   static final int DEFAULT_PORT = 4222;
-  /** How long connecting (TCP, TLS and the NATS handshake) may take per server. */
-  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /**
+   * How long connecting (TCP, TLS and the NATS handshake) may take per server: the NATS clients'
+   * default. jnats also waits this long after a refused login before it gives up.
+   */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
   /**
    * How often jnats PINGs an idle connection, and how many unanswered PINGs it tolerates before it
    * closes it: a silent server is noticed within 30 s even when nothing is published. Busy
@@ -203,7 +206,10 @@ record NatsEndpoint(
     }
     if (tls) {
       SSLContext context = tlsCa == null ? TlsContexts.jvmDefault(redactedUri) : TlsContexts.trusting(tlsCa, redactedUri);
-      builder.sslContext(TlsContexts.verifyingHostNames(context));
+      builder.sslContext(TlsContexts.verifyingHostNames(context))
+          // By default jnats resolves the host and connects (and verifies the certificate) by IP
+          // address; this mode keeps the name, so a certificate for nats.example.com is accepted.
+          .hostnameResolveMode(Options.HostnameResolveMode.HappyEyeballs);
     }
     return builder;
   }
