@@ -11,6 +11,7 @@ opal4j_plugin_folders() {
       redis | rediss) choice=redis ;;
       kafka) choice=kafka ;;
       pulsar) choice=pulsar ;;
+      nats | tls | nats+tls) choice=nats ;;
       *) choice=all ;;
     esac
   fi

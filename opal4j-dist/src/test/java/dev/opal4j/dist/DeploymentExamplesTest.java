@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class DeploymentExamplesTest {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-  private static final List<String> BACKBONES = List.of("postgres", "redis", "kafka", "pulsar");
+  private static final List<String> BACKBONES = List.of("postgres", "redis", "kafka", "pulsar", "nats");
 
   @Test
   void thereIsOneComposeFilePerBackboneWithTwoNodesOfTwoWorkers() throws IOException {

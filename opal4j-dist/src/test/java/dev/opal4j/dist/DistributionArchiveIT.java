@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistributionArchiveIT {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
-  private static final String DRIVER_JARS = "(lettuce-core|postgresql|kafka-clients|pulsar-client)-.*\\.jar";
+  private static final String DRIVER_JARS = "(lettuce-core|postgresql|kafka-clients|pulsar-client|jnats)-.*\\.jar";
 
   @TempDir static Path unpackDir;
   @TempDir Path workDir;
@@ -72,7 +72,7 @@ class DistributionArchiveIT {
     assertThat(home.resolve("conf/logback.xml")).exists();
     assertThat(names(home.resolve("lib"))).anyMatch(n -> n.startsWith("opal4j-server-"))
         .anyMatch(n -> n.startsWith("opal4j-client-")).noneMatch(n -> n.matches(DRIVER_JARS));
-    for (String plugin : List.of("postgres", "redis", "kafka", "pulsar")) {
+    for (String plugin : List.of("postgres", "redis", "kafka", "pulsar", "nats")) {
       assertThat(names(home.resolve("plugins").resolve(plugin))).as(plugin)
           .contains("opal4j-broadcast-" + plugin + "-" + Opal4jVersion.current() + ".jar");
     }
@@ -105,7 +105,8 @@ class DistributionArchiveIT {
       awaitHealthy(server, port, 2);
 
       assertThat(commandLine(server)).contains(archive.home.resolve("plugins/redis") + "/*")
-          .doesNotContain("/plugins/kafka").doesNotContain("/plugins/pulsar").doesNotContain("/plugins/postgres");
+          .doesNotContain("/plugins/kafka").doesNotContain("/plugins/pulsar").doesNotContain("/plugins/postgres")
+          .doesNotContain("/plugins/nats");
       assertThat(healthcheckPassesWithinRetries(port)).isTrue();
       assertPublishedUpdateReachesASubscriber(port);
     }

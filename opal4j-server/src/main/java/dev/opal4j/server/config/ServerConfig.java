@@ -169,8 +169,8 @@ public record ServerConfig(
         r.seconds("OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", 10, 0),
         r.seconds("OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", 30, 0.1));
 
-    // read here so that it is a known name and a bad value stops start-up; the Redis backend reads
-    // it again with the same rule (decimal seconds, at least 0.3)
+    // read here so that it is a known name and a bad value stops start-up; the Redis and NATS
+    // backends read it again with the same rule (decimal seconds, at least 0.3)
     r.seconds("OPAL_LEADER_LEASE_SECONDS", 10, 0.3);
     policySourceType(r);
 
@@ -294,7 +294,8 @@ public record ServerConfig(
     }
     if (uri.getScheme() == null) {
       r.error("OPAL_BROADCAST_URI='" + UriRedaction.redact(raw)
-          + "' has no scheme; expected e.g. postgres://host/db, redis://host:6379, kafka://host:9092, pulsar://host:6650");
+          + "' has no scheme; expected e.g. postgres://host/db, redis://host:6379, kafka://host:9092, pulsar://host:6650,"
+          + " nats://host:4222");
       return null;
     }
     return uri;

@@ -92,8 +92,8 @@ public final class SettingsCatalog {
 
     g = "Broadcast backbone";
     s.add(uri(g, "OPAL_BROADCAST_URI", null, "`postgres://user:pass@host:5432/db`, `redis://[:pass@]host:6379`,"
-        + " `kafka://h1:9092,h2:9092`, `pulsar://host:6650`, `memory://` or `memory://<name>` (in-process only). Unset:"
-        + " no backbone (one worker)"));
+        + " `kafka://h1:9092,h2:9092`, `pulsar://host:6650`, `nats://[user:pass@]h1:4222,h2:4222` (`tls://` for TLS),"
+        + " `memory://` or `memory://<name>` (in-process only). Unset: no backbone (one worker)"));
     s.add(plain(g, "OPAL_BROADCAST_CHANNEL_NAME", "EventNotifier", "channel / topic name on the backbone"));
     s.add(plain(g, "OPAL_BROADCAST_RECONNECT_ENABLED", "true", "reconnect on a backbone loss; `false`: the worker exits"
         + " and is restarted"));
@@ -122,8 +122,8 @@ public final class SettingsCatalog {
         + " this often; 0 disables (opal4j)"));
     s.add(plain(g, "OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", "30", "no own message heard for this long = silent wedge:"
         + " the connection is recycled (opal4j)"));
-    s.add(plain(g, "OPAL_LEADER_LEASE_SECONDS", "10", "Redis: how long the policy leader's lease lasts without renewal"
-        + " (see the backbone specifics below)"));
+    s.add(plain(g, "OPAL_LEADER_LEASE_SECONDS", "10", "Redis, NATS: how long the policy leader's lease lasts without"
+        + " renewal (see the backbone specifics below)"));
 
     g = "Auth";
     s.add(plain(g, "OPAL_AUTH_PUBLIC_KEY", null, "verification key (file path or text; `_` stands for newline in"
