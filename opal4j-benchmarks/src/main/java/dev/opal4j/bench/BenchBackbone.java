@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.opal4j.testkit.BackboneFixture;
 import dev.opal4j.testkit.PostgresServer;
+import dev.opal4j.testkit.NatsServer;
 import dev.opal4j.testkit.RedisServer;
 import dev.opal4j.testkit.kafka.KafkaBroker;
 import dev.opal4j.testkit.pulsar.PulsarBroker;
@@ -40,13 +41,13 @@ import picocli.CommandLine.Parameters;
  * forgotten launcher never outlives a benchmark session by much.
  */
 @Command(name = "bench backbone", mixinStandardHelpOptions = true,
-    description = {"Starts a real backbone (redis, postgres, kafka, pulsar) on a free loopback port for cross-node runs.",
+    description = {"Starts a real backbone (redis, postgres, kafka, pulsar, nats) on a free loopback port for cross-node runs.",
         "Prints 'backbone ready uri=URI control=URL'; POST URL/stop, URL/start (returns when it answers), URL/close."})
 public final class BenchBackbone implements Callable<Integer> {
 
-  enum Kind { REDIS, POSTGRES, KAFKA, PULSAR }
+  enum Kind { REDIS, POSTGRES, KAFKA, PULSAR, NATS }
 
-  @Parameters(index = "0", paramLabel = "redis|postgres|kafka|pulsar", description = "The backbone to start.")
+  @Parameters(index = "0", paramLabel = "redis|postgres|kafka|pulsar|nats", description = "The backbone to start.")
   String kind;
 
   @Option(names = "--setting", paramLabel = "KEY=VALUE",
@@ -70,10 +71,10 @@ public final class BenchBackbone implements Callable<Integer> {
     try {
       k = Kind.valueOf(kind.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      System.err.println("bench backbone: KIND must be redis, postgres, kafka or pulsar; got '" + kind + "'");
+      System.err.println("bench backbone: KIND must be redis, postgres, kafka, pulsar or nats; got '" + kind + "'");
       return 2;
     }
-    if (!settings.isEmpty() && (k == Kind.REDIS || k == Kind.POSTGRES)) {
+    if (!settings.isEmpty() && (k == Kind.REDIS || k == Kind.POSTGRES || k == Kind.NATS)) {
       System.err.println("bench backbone: --setting is for kafka and pulsar only");
       return 2;
     }
@@ -119,6 +120,7 @@ public final class BenchBackbone implements Callable<Integer> {
   private static BackboneFixture launch(Kind kind, Map<String, String> settings) {
     return switch (kind) {
       case REDIS -> RedisServer.launch();
+      case NATS -> NatsServer.launch();
       case POSTGRES -> PostgresServer.launch();
       case KAFKA -> {
         KafkaBroker.Builder builder = KafkaBroker.builder();
