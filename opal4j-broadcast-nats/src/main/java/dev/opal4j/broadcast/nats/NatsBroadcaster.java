@@ -214,8 +214,13 @@ final class NatsBroadcaster implements Broadcaster {
   private final class Errors implements ErrorListener {
     @Override
     public void errorOccurred(Connection conn, String error) {
+      // While connecting, the failed attempt reports it (the supervisor rate-limits those lines).
       // Permission refusals are reported where they matter (connect, PublishAcks); others close the connection.
-      log.warn("NATS backbone {}: the server reported: {}", endpoint.redactedUri(), error.strip());
+      if (connected) {
+        log.warn("NATS backbone {}: the server reported: {}", endpoint.redactedUri(), error.strip());
+      } else {
+        log.debug("NATS backbone {}: the server reported: {}", endpoint.redactedUri(), error.strip());
+      }
     }
 
     @Override

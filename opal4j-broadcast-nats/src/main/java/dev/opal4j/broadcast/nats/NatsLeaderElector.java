@@ -35,6 +35,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -500,24 +501,33 @@ final class NatsLeaderElector implements LeaderElector {
 
   /** Connects and finds (or creates) the bucket; adopts its ttl as the lease. */
   private Session openSession() throws Exception {
-    Connection c = Nats.connect(endpoint.options("opal4j leader " + key)
+    AtomicReference<Exception> connectProblem = new AtomicReference<>();
+    Connection c;
+    try {
+      c = Nats.connect(endpoint.options("opal4j leader " + key)
         .connectionListener((conn, type) -> {
           if (type == ConnectionListener.Events.DISCONNECTED || type == ConnectionListener.Events.CLOSED) {
             onScheduler(() -> disconnected(conn));
           }
         })
+        // Failures reach followerFailure, which logs each cause once; a follower retries every second.
         .errorListener(new ErrorListener() {
           @Override
           public void errorOccurred(Connection conn, String error) {
-            log.warn("NATS server of {} reported: {}", description, error.strip());
+            log.debug("NATS server of {} reported: {}", description, error.strip());
           }
 
           @Override
           public void exceptionOccurred(Connection conn, Exception exp) {
+            connectProblem.compareAndSet(null, exp);
             log.debug("NATS connection of {}: {}", description, exp.toString());
           }
         })
         .build());
+    } catch (IOException e) {
+      // jnats' message omits why (refused, TLS, ...): its error listener heard it
+      throw new IOException(e.getMessage() + NatsBroadcaster.becauseOf(connectProblem.get()), e);
+    }
     newestConnection = c;
     try {
       if (!c.getServerInfo().isJetStreamAvailable()) {

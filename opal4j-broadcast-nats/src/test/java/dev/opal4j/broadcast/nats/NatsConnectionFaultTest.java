@@ -1,6 +1,7 @@
 package dev.opal4j.broadcast.nats;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.opal4j.broadcast.spi.BackboneUnavailableException;
@@ -80,6 +81,20 @@ class NatsConnectionFaultTest {
     proxy.resume();
   }
 
+  /** jnats' own message says only "Unable to connect to NATS servers"; the log line must say why. */
+  @Test
+  void anUnreachableServerIsUnavailableSayingTheConnectionWasRefused() {
+    proxy.close(); // nothing listens on its port any more
+    NatsBroadcaster b = new NatsBroadcaster(unchecked(() -> NatsEndpoint.parse(URI.create("nats://127.0.0.1:"
+        + proxy.port()))), "EventNotifier", "i", new RecordingListener(), ROUND_TRIP);
+
+    assertThatThrownBy(b::connect)
+        .isInstanceOf(BackboneUnavailableException.class)
+        .hasMessageContaining("nats://127.0.0.1:" + proxy.port())
+        .hasMessageContaining("Connection refused");
+    b.close();
+  }
+
   @Test
   void closingNeverReportsALoss() throws Exception {
     RecordingListener listener = new RecordingListener();
@@ -97,6 +112,18 @@ class NatsConnectionFaultTest {
     NatsBroadcaster b = new NatsBroadcaster(endpoint, "EventNotifier", "i", listener, ROUND_TRIP);
     b.connect();
     return b;
+  }
+
+  private interface Parse {
+    NatsEndpoint get() throws Exception;
+  }
+
+  private static NatsEndpoint unchecked(Parse parse) {
+    try {
+      return parse.get();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static Throwable causeOf(CompletableFuture<Void> future) {
