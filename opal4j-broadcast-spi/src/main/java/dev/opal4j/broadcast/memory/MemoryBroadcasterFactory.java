@@ -8,7 +8,9 @@ import java.util.Set;
 
 /**
  * {@code memory://[name]}: an in-process backbone. Broadcasters in one JVM with the same URI and
- * channel hear each other; other processes hear nothing, so it cannot link several workers.
+ * channel hear each other; other processes hear nothing, so it cannot link several workers. It
+ * keeps no messages unless a test asks its {@link MemoryBackbone} to; then its broadcasters are
+ * resumable.
  */
 public final class MemoryBroadcasterFactory implements BroadcasterFactory {
   @Override
@@ -18,6 +20,9 @@ public final class MemoryBroadcasterFactory implements BroadcasterFactory {
 
   @Override
   public Broadcaster create(BroadcastSettings settings, BroadcastListener listener) {
-    return new MemoryBroadcaster(MemoryBackbone.named(settings.uri().toString()), settings.channel(), listener);
+    MemoryBackbone backbone = MemoryBackbone.named(settings.uri().toString());
+    return backbone.retains()
+        ? new ResumableMemoryBroadcaster(backbone, settings.channel(), settings.instanceId(), listener)
+        : new MemoryBroadcaster(backbone, settings.channel(), settings.instanceId(), listener);
   }
 }

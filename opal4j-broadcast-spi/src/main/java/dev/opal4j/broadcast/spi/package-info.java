@@ -8,6 +8,13 @@
  * once. Reconnecting, buffering and replay are not the backend's job: the core's supervisor makes a
  * fresh broadcaster for every attempt.
  *
+ * <p>A backbone that keeps its messages for a while (a log) may offer resume: its broadcaster
+ * implements {@link dev.opal4j.broadcast.spi.ResumableBroadcaster}, hands each message to the
+ * listener with its opaque {@link dev.opal4j.broadcast.spi.BackbonePosition}, and can subscribe
+ * right after such a position; when the log no longer holds it, it says so with {@link
+ * dev.opal4j.broadcast.spi.PositionUnavailableException}, which differs from an unreachable
+ * backbone. A backend without a log implements none of it.
+ *
  * <p>A backbone that has a primitive for a fleet-wide lease also offers a {@link
  * dev.opal4j.broadcast.spi.LeaderElector} ({@code BroadcasterFactory.leaderElector}), so that one
  * worker of the whole fleet runs the leader's duties; {@link

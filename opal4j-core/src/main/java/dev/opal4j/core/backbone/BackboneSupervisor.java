@@ -1,11 +1,15 @@
 package dev.opal4j.core.backbone;
 
+import dev.opal4j.broadcast.spi.BackbonePosition;
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import dev.opal4j.broadcast.spi.BroadcastException;
 import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
 import dev.opal4j.broadcast.spi.MessageRejectedException;
+import dev.opal4j.broadcast.spi.PositionUnavailableException;
+import dev.opal4j.broadcast.spi.ResumableBroadcaster;
 import dev.opal4j.core.hub.BackboneLink;
 import dev.opal4j.core.hub.Hub;
 import dev.opal4j.protocol.BroadcastNotification;
@@ -42,7 +46,13 @@ import org.slf4j.LoggerFactory;
  *   <li>a periodic probe through the backbone to itself detects a connection that is open but
  *       delivers nothing, and recycles it;
  *   <li>the first join is a gap for the clients that connected before it (the backbone was down
- *       at start-up, or slow), so they are resynced too.
+ *       at start-up, or slow), so they are resynced too;
+ *   <li>on a backbone that keeps its messages ({@link ResumableBroadcaster}, with {@code
+ *       OPAL_BROADCAST_RESUME_ENABLED}), a reconnect continues from the position of the last
+ *       message this worker handled ({@link ResumeCursor}) instead of the end: the missed messages
+ *       are delivered in order, sequence numbers still drop duplicates and reveal gaps, and clients
+ *       are not resynced. When the backbone no longer holds that position, the worker subscribes at
+ *       the end and resyncs as after any gap.
  * </ol>
  *
  * <p>Thread-safety: {@link #broadcast} may be called from any thread and never blocks on I/O.
@@ -63,6 +73,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   private final Backoff backoff;
   private final Clock clock;
   private final SequenceTracker sequences = new SequenceTracker(10_000);
+  private final ResumeCursor cursor = new ResumeCursor();
   private final AttemptFailureLog failureLog;
 
   private final Object sendLock = new Object();
@@ -93,6 +104,8 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   private final AtomicLong wedges = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong invalid = new AtomicLong();
+  private final AtomicLong resumes = new AtomicLong();
+  private final AtomicLong positionsLost = new AtomicLong();
 
   public BackboneSupervisor(BroadcasterFactory factory, BroadcastSettings settings,
       ResilienceSettings resilience, Hub hub, ResyncCoordinator resync, Consumer<String> giveUp,
@@ -222,9 +235,34 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     int gen = ++generation;
     reconnectAttempts.incrementAndGet();
     Broadcaster b = null;
+    boolean resumed = false;
     try {
       b = factory.create(settings, new Listener(gen));
-      b.connect();
+      boolean resumable = resilience.resumeEnabled() && b instanceof ResumableBroadcaster;
+      // Before the first join nothing was heard, so there is nothing to resume from.
+      BackbonePosition from = cursor.begin(gen, resumable && everConnected);
+      if (from != null) {
+        try {
+          ((ResumableBroadcaster) b).connect(from);
+          resumed = true;
+          resumes.incrementAndGet();
+        } catch (PositionUnavailableException e) {
+          positionsLost.incrementAndGet();
+          log.warn("backbone {}: cannot resume from position {}: {}; subscribing at the end instead (what this worker"
+              + " missed is lost to it, so its clients resync)", settings.redactedUri(), from, e.getMessage());
+          closeQuietly(b);
+          b = null;
+          gen = ++generation;
+          b = factory.create(settings, new Listener(gen));
+          cursor.positionLost(gen);
+          b.connect();
+        }
+      } else {
+        b.connect();
+      }
+      if (!resumed && resumable) {
+        cursor.subscribedAt(gen, ((ResumableBroadcaster) b).startPosition());
+      }
       // Only a connected broadcaster knows its limit (Kafka's topic config, Pulsar's broker
       // announcement), and a reconnect may reach a broker configured differently.
       maxMessageBytes = b.maxMessageBytes();
@@ -233,7 +271,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
       setState(BackboneState.STOPPED, "configuration error: " + e.getMessage());
       giveUp.accept("backbone configuration error: " + e.getMessage());
       return;
-    } catch (Exception e) {
+    } catch (BroadcastException | RuntimeException e) {
       closeQuietly(b);
       onAttemptFailed(e.getMessage());
       return;
@@ -253,15 +291,19 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
       current = b;
       currentGeneration = gen;
       failureLog.reset();
-      if (!gap && buffer.size() == 0 && !buffer.overflowedSinceDrain()) {
-        setState(BackboneState.CONNECTED, "subscribed");
+      boolean nothingToReplay = buffer.size() == 0 && !buffer.overflowedSinceDrain();
+      if (nothingToReplay && (!gap || resumed)) {
+        setState(BackboneState.CONNECTED, resumed ? "resumed from the last position; clients kept" : "subscribed");
         consecutiveFailures = 0;
         return;
       }
-      setState(BackboneState.RECOVERING, gap ? "re-subscribed after a gap; settling" : "subscribed; replaying");
+      setState(BackboneState.RECOVERING, resumed ? "resumed from the last position; settling before the replay"
+          : gap ? "re-subscribed after a gap; settling" : "subscribed; replaying");
     }
     long settleNanos = gap ? resilience.settle().toNanos() : 0;
-    loop.schedule(() -> finishRecovery(gen, gap), settleNanos, TimeUnit.NANOSECONDS);
+    int recovering = gen;
+    boolean wasResumed = resumed;
+    loop.schedule(() -> finishRecovery(recovering, gap, wasResumed), settleNanos, TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -278,7 +320,12 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     }
   }
 
-  private void finishRecovery(int gen, boolean gap) {
+  /**
+   * Replays the buffer after the settle period (peers that subscribe at the end need it to hear the
+   * replay; peers that resume read it from the log whenever they come back). A resumed worker missed
+   * nothing, so only an overflowed buffer makes it resync.
+   */
+  private void finishRecovery(int gen, boolean gap, boolean resumed) {
     if (closed || gen != generation) {
       return;
     }
@@ -301,7 +348,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     consecutiveFailures = 0;
     if (overflowed) {
       resync.resync("the replay buffer overflowed during the outage, so replay alone cannot catch peers up");
-    } else if (gap && resilience.resyncOnReconnect()) {
+    } else if (gap && !resumed && resilience.resyncOnReconnect()) {
       resync.resync("backbone reconnected after a gap");
     }
   }
@@ -381,6 +428,29 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
 
     @Override
     public void onMessage(String message) {
+      handle(message);
+    }
+
+    @Override
+    public void onMessage(String message, BackbonePosition position) {
+      if (!resilience.resumeEnabled()) {
+        handle(message);
+        return;
+      }
+      cursor.handle(gen, position, () -> handle(message));
+    }
+
+    @Override
+    public void onCaughtUp() {
+      long recovered = cursor.caughtUp(gen);
+      if (recovered >= 0) {
+        log.info("backbone {}: resumed subscription caught up; {} missed update(s) from peers delivered without a"
+            + " resync", settings.redactedUri(), recovered);
+      }
+    }
+
+    /** Returns whether a peer's update was delivered to local subscribers. */
+    private boolean handle(String message) {
       BroadcastNotification n;
       try {
         n = BroadcastNotification.decode(message);
@@ -389,17 +459,17 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
           log.warn("backbone {}: ignored a message that is not an OPAL broadcast notification: {}",
               settings.redactedUri(), e.getMessage());
         }
-        return;
+        return false;
       }
       if (settings.instanceId().equals(n.notifierId())) {
         lastOwnMessageHeard = clock.instant();
-        return;
+        return false;
       }
       received.incrementAndGet();
       switch (sequences.observe(n.notifierId(), n.sequence())) {
         case DUPLICATE -> {
           duplicates.incrementAndGet();
-          return;
+          return false;
         }
         case DELIVER_AFTER_GAP -> {
           gaps.incrementAndGet();
@@ -409,9 +479,11 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
         }
         case DELIVER -> { }
       }
-      if (!(n.topics().size() == 1 && PROBE_TOPIC.equals(n.topics().get(0)))) {
-        hub.deliverLocal(n.topics(), n.dataJson(), n.notifierId());
+      if (n.topics().size() == 1 && PROBE_TOPIC.equals(n.topics().get(0))) {
+        return false;
       }
+      hub.deliverLocal(n.topics(), n.dataJson(), n.notifierId());
+      return true;
     }
 
     @Override
@@ -465,7 +537,8 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     }
     return new BackboneStatus(s, since, healthy, stateDetail, buffered, published.get(), received.get(),
         replayed.get(), dropped, rejected.get(), reconnectAttempts.get(), gaps.get(), wedges.get(),
-        duplicates.get());
+        duplicates.get(), resumes.get(), positionsLost.get(), cursor.recovered(),
+        cursor.position().map(BackbonePosition::value).orElse(null));
   }
 
   @Override

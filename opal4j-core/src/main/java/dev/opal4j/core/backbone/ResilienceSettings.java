@@ -24,6 +24,10 @@ import java.time.Duration;
  *     often a worker sends itself a probe through the backbone
  * @param probeTimeout {@code OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS} (30, opal4j): silence on the
  *     worker's own messages after which the connection is declared wedged and recycled
+ * @param resumeEnabled {@code OPAL_BROADCAST_RESUME_ENABLED} (true, opal4j): on a backbone that
+ *     keeps its messages (a {@link dev.opal4j.broadcast.spi.ResumableBroadcaster}), a worker that
+ *     lost its subscription continues from the position of the last message it handled, so its
+ *     clients are not resynced; false: every reconnect subscribes at the end, as on any backbone
  */
 public record ResilienceSettings(
     boolean reconnectEnabled,
@@ -38,11 +42,28 @@ public record ResilienceSettings(
     boolean healthcheckEnabled,
     Duration healthcheckGrace,
     Duration probeInterval,
-    Duration probeTimeout) {
+    Duration probeTimeout,
+    boolean resumeEnabled) {
+
+  /** The settings with resume on (its default). */
+  public ResilienceSettings(boolean reconnectEnabled, int maxRetries, Duration backoffMin, Duration backoffMax,
+      int replayBufferSize, long replayBufferMaxBytes, boolean resyncOnReconnect, Duration settle,
+      Duration resyncSpread, boolean healthcheckEnabled, Duration healthcheckGrace, Duration probeInterval,
+      Duration probeTimeout) {
+    this(reconnectEnabled, maxRetries, backoffMin, backoffMax, replayBufferSize, replayBufferMaxBytes,
+        resyncOnReconnect, settle, resyncSpread, healthcheckEnabled, healthcheckGrace, probeInterval, probeTimeout, true);
+  }
 
   public static ResilienceSettings defaults() {
     return new ResilienceSettings(true, 0, Duration.ofMillis(500), Duration.ofSeconds(30), 10_000,
         64L << 20, true, Duration.ofSeconds(2), Duration.ofMillis(500), true, Duration.ofSeconds(60), Duration.ofSeconds(10),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30), true);
+  }
+
+  /** These settings with {@code resumeEnabled} replaced. */
+  public ResilienceSettings withResume(boolean enabled) {
+    return new ResilienceSettings(reconnectEnabled, maxRetries, backoffMin, backoffMax, replayBufferSize,
+        replayBufferMaxBytes, resyncOnReconnect, settle, resyncSpread, healthcheckEnabled, healthcheckGrace,
+        probeInterval, probeTimeout, enabled);
   }
 }
