@@ -1,10 +1,13 @@
 package dev.opal4j.broadcast.kafka;
 
+import dev.opal4j.broadcast.spi.BackbonePosition;
 import dev.opal4j.broadcast.spi.BackboneUnavailableException;
 import dev.opal4j.broadcast.spi.BroadcastException;
 import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.MessageRejectedException;
+import dev.opal4j.broadcast.spi.PositionUnavailableException;
+import dev.opal4j.broadcast.spi.ResumableBroadcaster;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +15,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
@@ -47,8 +53,16 @@ import org.slf4j.LoggerFactory;
  * #publish} never blocks its caller while keeping call order. Kafka clients reconnect silently, so
  * the consumer thread probes the partition leaders ({@code ListOffsets}) every {@link
  * #PROBE_INTERVAL} and reports the subscription lost when none answered for {@link #LOSS_AFTER}.
+ *
+ * <p>Resumable: each message goes to the listener with a {@link KafkaPosition} (the topic's id and
+ * the next offset of every partition), and {@link #connect(BackbonePosition)} seeks there instead
+ * of the end, after checking that the topic is the same (not recreated) and still holds every
+ * offset from there on (retention, {@code kafka-delete-records}); otherwise it throws {@link
+ * PositionUnavailableException}. A record deleted by retention after that check makes the
+ * consumer fail with an out-of-range offset, which is reported as a lost subscription: the next
+ * resume attempt then finds the position gone.
  */
-final class KafkaBroadcaster implements Broadcaster {
+final class KafkaBroadcaster implements ResumableBroadcaster {
   private static final Logger log = LoggerFactory.getLogger(KafkaBroadcaster.class);
 
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -78,6 +92,12 @@ final class KafkaBroadcaster implements Broadcaster {
   private KafkaConsumer<byte[], byte[]> consumer;
   private ExecutorService sender;
   private Thread consumerThread;
+  private Uuid topicId;
+  /** The next offset to read per partition: written by connect, then by the consumer thread only. */
+  private final Map<TopicPartition, Long> next = new HashMap<>();
+  /** After a resume, the end offsets the log had then, until the consumer reached them; else null. */
+  private Map<TopicPartition, Long> catchUpTo;
+  private volatile BackbonePosition start;
 
   KafkaBroadcaster(KafkaClientConfig config, BroadcastListener listener) {
     this.config = config;
@@ -86,9 +106,25 @@ final class KafkaBroadcaster implements Broadcaster {
 
   @Override
   public void connect() throws BroadcastException {
+    open(null);
+  }
+
+  @Override
+  public void connect(BackbonePosition after) throws BroadcastException {
+    open(after);
+  }
+
+  @Override
+  public Optional<BackbonePosition> startPosition() {
+    return Optional.ofNullable(start);
+  }
+
+  private void open(BackbonePosition after) throws BroadcastException {
     Deadline deadline = new Deadline(CONNECT_TIMEOUT);
+    String from;
     try {
       KafkaTopics.Topic topic = KafkaTopics.ensure(config, deadline);
+      topicId = topic.id();
       maxMessageBytes = topic.maxMessageBytes() - BATCH_OVERHEAD;
       limitExplanation = "topic '" + config.topic + "' max.message.bytes " + topic.maxMessageBytes()
           + " minus " + BATCH_OVERHEAD + " bytes of record batch overhead";
@@ -101,10 +137,18 @@ final class KafkaBroadcaster implements Broadcaster {
       consumer = new KafkaConsumer<>(consumerProperties());
       List<TopicPartition> partitions = partitions(deadline);
       consumer.assign(partitions);
-      consumer.seekToEnd(partitions);
-      // position() resolves the end offsets now, so that the subscription is live when we return.
-      for (TopicPartition partition : partitions) {
-        consumer.position(partition, deadline.remaining());
+      if (after == null) {
+        consumer.seekToEnd(partitions);
+        // position() resolves the end offsets now, so that the subscription is live when we return.
+        for (TopicPartition partition : partitions) {
+          next.put(partition, consumer.position(partition, deadline.remaining()));
+        }
+        start = position();
+        from = "from their end";
+      } else {
+        seekAfter(KafkaPosition.decode(after), partitions, deadline);
+        start = after;
+        from = "resumed at " + after;
       }
       // Fetch the producer's metadata now rather than on the first publish.
       producer.partitionsFor(config.topic);
@@ -118,8 +162,51 @@ final class KafkaBroadcaster implements Broadcaster {
     sender = Executors.newSingleThreadExecutor(r -> daemon(r, "opal4j-kafka-send-" + config.topic));
     consumerThread = daemon(this::consume, "opal4j-kafka-consume-" + config.topic);
     consumerThread.start();
-    log.info("Subscribed to Kafka topic '{}' at {} ({}), all partitions from their end",
-        config.topic, config.redactedUri, config.securityDescription);
+    log.info("Subscribed to Kafka topic '{}' at {} ({}), all partitions {}",
+        config.topic, config.redactedUri, config.securityDescription, from);
+  }
+
+  /**
+   * Seeks every partition to the position's offset after checking that the log still holds it:
+   * same topic id, offset between the partition's first and end offsets. A partition the position
+   * does not know (added since) is read from its start, which must still be offset 0.
+   */
+  private void seekAfter(KafkaPosition position, List<TopicPartition> partitions, Deadline deadline)
+      throws PositionUnavailableException {
+    if (!position.topicId().equals(topicId)) {
+      throw new PositionUnavailableException("Kafka topic '" + config.topic + "' was deleted and created again"
+          + " (its id is " + topicId + ", the position's " + position.topicId() + ")");
+    }
+    Map<TopicPartition, Long> first = consumer.beginningOffsets(partitions, deadline.remaining());
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, deadline.remaining());
+    for (Integer known : position.nextOffsets().keySet()) {
+      if (partitions.stream().noneMatch(p -> p.partition() == known)) {
+        throw new PositionUnavailableException("Kafka topic '" + config.topic + "' no longer has partition " + known);
+      }
+    }
+    for (TopicPartition partition : partitions) {
+      long offset = position.nextOffsets().getOrDefault(partition.partition(), 0L);
+      if (offset < first.get(partition)) {
+        throw new PositionUnavailableException("Kafka topic '" + config.topic + "' partition " + partition.partition()
+            + " no longer holds offset " + offset + " (it starts at " + first.get(partition)
+            + ": retention or a records deletion removed what this worker had not read)");
+      }
+      if (offset > end.get(partition)) {
+        throw new PositionUnavailableException("Kafka topic '" + config.topic + "' partition " + partition.partition()
+            + " ends at offset " + end.get(partition) + ", before the position's " + offset
+            + " (the log was truncated)");
+      }
+      consumer.seek(partition, offset);
+      next.put(partition, offset);
+    }
+    catchUpTo = new HashMap<>(end);
+  }
+
+  /** Where this consumer stands now (consumer thread, or connect before it starts). */
+  private BackbonePosition position() {
+    Map<Integer, Long> offsets = new TreeMap<>();
+    next.forEach((partition, offset) -> offsets.put(partition.partition(), offset));
+    return new KafkaPosition(topicId, offsets).encode();
   }
 
   private List<TopicPartition> partitions(Deadline deadline) throws BroadcastException {
@@ -212,13 +299,18 @@ final class KafkaBroadcaster implements Broadcaster {
     long nextProbe = lastContact + PROBE_INTERVAL.toNanos();
     Set<TopicPartition> assigned = new HashSet<>(consumer.assignment());
     try {
+      checkCaughtUp(false);
       while (!closed.get()) {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
           lastContact = System.nanoTime();
+          next.put(new TopicPartition(record.topic(), record.partition()), record.offset() + 1);
           if (record.value() != null && !closed.get()) {
             deliver(new String(record.value(), StandardCharsets.UTF_8));
           }
+          checkCaughtUp(false);
         }
+        // Offsets without a record (transaction markers) are passed by the consumer's position.
+        checkCaughtUp(true);
         long now = System.nanoTime();
         if (now - nextProbe >= 0) {
           try {
@@ -249,6 +341,32 @@ final class KafkaBroadcaster implements Broadcaster {
     }
   }
 
+  /**
+   * After a resume: tells the listener once the consumer has passed every offset the log held when
+   * the resume began; {@code askConsumer} also consults the consumer's own position (local, never
+   * blocks once it is known), which moves past offsets that hold no record.
+   */
+  private void checkCaughtUp(boolean askConsumer) {
+    if (catchUpTo == null) {
+      return;
+    }
+    for (Map.Entry<TopicPartition, Long> e : catchUpTo.entrySet()) {
+      long reached = next.getOrDefault(e.getKey(), 0L);
+      if (askConsumer && reached < e.getValue()) {
+        reached = consumer.position(e.getKey(), PROBE_TIMEOUT);
+      }
+      if (reached < e.getValue()) {
+        return;
+      }
+    }
+    catchUpTo = null;
+    try {
+      listener.onCaughtUp();
+    } catch (RuntimeException e) {
+      log.error("Broadcast listener failed on catching up with Kafka topic '{}'", config.topic, e);
+    }
+  }
+
   /** Partitions added to the topic after we connected are read from their start. */
   private void assignNewPartitions(Set<TopicPartition> assigned) {
     List<PartitionInfo> infos = consumer.partitionsFor(config.topic, PROBE_TIMEOUT);
@@ -262,13 +380,14 @@ final class KafkaBroadcaster implements Broadcaster {
     if (!added.isEmpty()) {
       consumer.assign(assigned);
       consumer.seekToBeginning(added);
+      added.forEach(partition -> next.put(partition, 0L));
       log.warn("Kafka topic '{}' gained partitions {}; reading them too", config.topic, added);
     }
   }
 
   private void deliver(String message) {
     try {
-      listener.onMessage(message);
+      listener.onMessage(message, position());
     } catch (RuntimeException e) {
       log.error("Broadcast listener failed on a message from Kafka topic '{}'", config.topic, e);
     }

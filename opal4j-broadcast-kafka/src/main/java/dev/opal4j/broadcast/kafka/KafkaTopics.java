@@ -28,8 +28,8 @@ final class KafkaTopics {
   /** The broker's {@code message.max.bytes} default, used when we may not read the topic config. */
   static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
-  /** What connect() needs to know about the topic. */
-  record Topic(int partitions, int maxMessageBytes) {}
+  /** What connect() needs to know about the topic; {@code id} changes when it is recreated. */
+  record Topic(int partitions, int maxMessageBytes, org.apache.kafka.common.Uuid id) {}
 
   private KafkaTopics() {}
 
@@ -44,7 +44,8 @@ final class KafkaTopics {
     props.put("reconnect.backoff.max.ms", 1_000);
     try (Admin admin = Admin.create(props)) {
       TopicDescription description = describeOrCreate(admin, config, deadline);
-      return new Topic(description.partitions().size(), maxMessageBytes(admin, config, deadline));
+      return new Topic(description.partitions().size(), maxMessageBytes(admin, config, deadline),
+          description.topicId());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new BackboneUnavailableException("interrupted while connecting to Kafka", e);
