@@ -32,7 +32,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * The worker's Prometheus metrics ({@code GET /metrics}): connections, deliveries, protocol errors,
  * slow consumers, and the backbone's state, reconnects, buffered/replayed/dropped messages, gaps,
- * wedges and resyncs; Micrometer's JVM and process binders and the build version; histograms of
+ * wedges, resumes and resyncs; Micrometer's JVM and process binders and the build version; histograms of
  * publish-to-delivery, publish-to-backbone-ack and REST latency; the policy repo's fetches, failures
  * and commit. Counters are read from the components at scrape time; the histograms are fed by
  * observers (a timer record per update, per backbone message, per REST request). In a node of
@@ -106,6 +106,12 @@ public final class ServerMetrics implements AutoCloseable {
       backboneCounter(backbone, "opal_backbone_gaps_detected", BackboneStatus::gapsDetected, "missed peer messages detected by sequence");
       backboneCounter(backbone, "opal_backbone_wedges_detected", BackboneStatus::wedgesDetected, "silent wedges detected by the probe");
       backboneCounter(backbone, "opal_backbone_duplicates_dropped", BackboneStatus::duplicatesDropped, "replayed duplicates dropped");
+      backboneCounter(backbone, "opal_backbone_resumes", BackboneStatus::resumes,
+          "reconnects that resumed from the last position (no resync)");
+      backboneCounter(backbone, "opal_backbone_positions_lost", BackboneStatus::positionsLost,
+          "reconnects whose position the backbone no longer held (subscribed at the end and resynced)");
+      backboneCounter(backbone, "opal_backbone_resumed_messages", BackboneStatus::resumedMessages,
+          "peers' updates delivered from the backbone's log by resumes");
       Gauge.builder("opal_backbone_buffered", backbone, b -> b.status().buffered())
           .description("messages waiting in the replay buffer").register(registry);
       Timer ack = latency("opal.backbone.publish.ack", "time from handing a message to the backbone until the"

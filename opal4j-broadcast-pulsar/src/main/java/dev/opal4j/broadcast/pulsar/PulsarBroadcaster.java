@@ -1,13 +1,16 @@
 package dev.opal4j.broadcast.pulsar;
 
+import dev.opal4j.broadcast.spi.BackbonePosition;
 import dev.opal4j.broadcast.spi.BackboneUnavailableException;
 import dev.opal4j.broadcast.spi.BroadcastException;
 import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
-import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.MessageRejectedException;
+import dev.opal4j.broadcast.spi.PositionUnavailableException;
+import dev.opal4j.broadcast.spi.ResumableBroadcaster;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -16,32 +19,40 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.pulsar.client.api.Consumer;
 import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.MessageId;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.PulsarClientException;
+import org.apache.pulsar.client.api.Reader;
+import org.apache.pulsar.client.api.ReaderBuilder;
 import org.apache.pulsar.client.api.Schema;
-import org.apache.pulsar.client.api.SubscriptionInitialPosition;
-import org.apache.pulsar.client.api.SubscriptionMode;
-import org.apache.pulsar.client.api.SubscriptionType;
+import org.apache.pulsar.client.api.TopicMessageId;
 import org.apache.pulsar.client.impl.ProducerImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Pulsar client with one producer and one consumer on the shared {@code broadcast} topic.
+ * One Pulsar client with one producer and one reader on the shared {@code broadcast} topic.
  *
- * <p>The consumer's subscription is Exclusive, non-durable (no backlog is kept for a process that
- * is gone) and named after this process and attempt ({@code opal4j-<instanceId>-<random>}), so
- * every broadcaster receives every message from the end of the topic on. Messages for other
- * channels are dropped.
+ * <p>The reader's subscription is Exclusive, non-durable (no backlog is kept for a process that is
+ * gone) and named after this process and attempt ({@code opal4j-<instanceId>-<random>}), so every
+ * broadcaster receives every message from the end of the topic on. Messages for other channels are
+ * dropped.
+ *
+ * <p>Resumable: each message goes to the listener with its {@link PulsarPosition}, and {@link
+ * #connect(BackbonePosition)} starts the reader at that message, inclusive, to prove that the topic
+ * still holds it: the first message read must be that very one (it is dropped, the ones after it
+ * are delivered). A topic whose last message is older, or that starts elsewhere (its ledgers were
+ * trimmed by retention, or it was deleted and created again, with new ledgers), makes it {@link
+ * PositionUnavailableException}. Pulsar keeps messages that no durable subscription needs only as
+ * long as the namespace's retention policy says (0 by default), so resume needs one.
  *
  * <p>Threads: the client's listener thread calls {@link BroadcastListener#onMessage}; the Pulsar
  * client reconnects silently, so a watchdog thread reports the subscription lost once the consumer
  * or producer stayed disconnected for {@link #LOSS_AFTER}.
  */
-final class PulsarBroadcaster implements Broadcaster {
+final class PulsarBroadcaster implements ResumableBroadcaster {
   private static final Logger log = LoggerFactory.getLogger(PulsarBroadcaster.class);
 
   /** The topic OPAL's Pulsar backend uses for every channel. */
@@ -53,6 +64,8 @@ final class PulsarBroadcaster implements Broadcaster {
   private static final Duration WATCH_INTERVAL = Duration.ofMillis(500);
   private static final Duration SEND_TIMEOUT = Duration.ofSeconds(15);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+  /** How long a resume waits for the message at its position, which the topic says it holds. */
+  private static final Duration VERIFY_TIMEOUT = Duration.ofSeconds(5);
 
   private final String serviceUrl;
   private final String channel;
@@ -67,8 +80,12 @@ final class PulsarBroadcaster implements Broadcaster {
   /** What the producer adds to each payload, at most (see {@link #metadataUpperBound}). */
   private volatile int metadataBytes;
   private PulsarClient client;
-  private Consumer<byte[]> consumer;
+  private Reader<byte[]> reader;
   private Producer<byte[]> producer;
+  /** The resume in progress, or null (set before the reader exists). */
+  private volatile Resume resume;
+  /** Reader thread only: after a resume, the topic's last message then, until it was read. */
+  private PulsarPosition catchUpTo;
   private ScheduledExecutorService watchdog;
   private long disconnectedSince;
 
@@ -88,6 +105,15 @@ final class PulsarBroadcaster implements Broadcaster {
 
   @Override
   public void connect() throws BroadcastException {
+    open(null);
+  }
+
+  @Override
+  public void connect(BackbonePosition after) throws BroadcastException {
+    open(PulsarPosition.decode(after));
+  }
+
+  private void open(PulsarPosition after) throws BroadcastException {
     long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
     try {
       client = PulsarClient.builder()
@@ -102,16 +128,21 @@ final class PulsarBroadcaster implements Broadcaster {
           .listenerThreads(1)
           .enableTcpNoDelay(true)
           .build();
-      consumer = client.newConsumer(Schema.BYTES)
+      if (after != null) {
+        resume = new Resume(after);
+      }
+      // A reader's subscription is Exclusive and non-durable: not upstream's one Shared
+      // subscription, which hands each message to ONE server.
+      ReaderBuilder<byte[]> builder = client.newReader(Schema.BYTES)
           .topic(TOPIC)
           .subscriptionName(subscription)
-          // Not upstream's one Shared subscription, which hands each message to ONE server.
-          .subscriptionType(SubscriptionType.Exclusive)
-          .subscriptionMode(SubscriptionMode.NonDurable)
-          .subscriptionInitialPosition(SubscriptionInitialPosition.Latest)
-          .messageListener(this::received)
-          .subscribeAsync()
-          .get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+          .readerListener(this::received);
+      builder = after == null ? builder.startMessageId(MessageId.latest)
+          : builder.startMessageId(after.messageId()).startMessageIdInclusive();
+      reader = builder.createAsync().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+      if (after != null) {
+        awaitResumeProven(after, deadline);
+      }
       producer = client.newProducer(Schema.BYTES)
           .topic(TOPIC)
           .enableBatching(false) // one message per send keeps the size limit exact
@@ -129,6 +160,9 @@ final class PulsarBroadcaster implements Broadcaster {
       close();
       throw new BackboneUnavailableException(
           "Pulsar at " + redactedUri + " did not answer within " + CONNECT_TIMEOUT.toSeconds() + " s", e);
+    } catch (PositionUnavailableException e) {
+      close();
+      throw e;
     } catch (ExecutionException | PulsarClientException | RuntimeException e) {
       close();
       throw connectFailure(e instanceof ExecutionException ? e.getCause() : e);
@@ -139,8 +173,42 @@ final class PulsarBroadcaster implements Broadcaster {
       return thread;
     });
     watchdog.scheduleWithFixedDelay(this::watch, WATCH_INTERVAL.toMillis(), WATCH_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-    log.info("Subscribed to Pulsar topic {} at {} for channel '{}' (subscription {}, Exclusive, non-durable, from the end)",
-        TOPIC, redactedUri, channel, subscription);
+    log.info("Subscribed to Pulsar topic {} at {} for channel '{}' (subscription {}, Exclusive, non-durable, {})",
+        TOPIC, redactedUri, channel, subscription, after == null ? "from the end" : "resumed after " + after);
+  }
+
+  /**
+   * Proves that the topic still holds the resume's message: its last message is not older, and the
+   * reader (started at that message, inclusive) reads exactly it first. Also notes the last message
+   * for {@link BroadcastListener#onCaughtUp()}.
+   */
+  private void awaitResumeProven(PulsarPosition after, long deadline)
+      throws PositionUnavailableException, InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+    List<TopicMessageId> lastIds = reader.getLastMessageIdsAsync().get(remainingMillis(deadline), TimeUnit.MILLISECONDS);
+    MessageId lastId = lastIds.isEmpty() ? null : lastIds.get(0);
+    if (lastId == null || !PulsarPosition.isMessage(lastId)) {
+      throw new PositionUnavailableException("Pulsar topic " + TOPIC + " holds no message now, so not the one at "
+          + after + " either (retention trimmed it, or the topic was deleted and created again)");
+    }
+    PulsarPosition last = PulsarPosition.of(lastId);
+    if (last.compareTo(after) < 0) {
+      throw new PositionUnavailableException("Pulsar topic " + TOPIC + " ends at " + last + ", before the position "
+          + after + " (the topic was deleted and created again)");
+    }
+    PulsarPosition first;
+    try {
+      first = resume.firstRead.get(Math.min(VERIFY_TIMEOUT.toMillis(), remainingMillis(deadline)), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new PositionUnavailableException("Pulsar topic " + TOPIC + " did not deliver the message at " + after
+          + " within " + VERIFY_TIMEOUT.toSeconds() + " s although it ends at " + last, e);
+    }
+    if (!first.equals(after)) {
+      throw new PositionUnavailableException("Pulsar topic " + TOPIC + " no longer holds the message at " + after
+          + " (it starts at " + first + ": retention trimmed its ledger, or the topic was deleted and created"
+          + " again)");
+    }
+    resume.catchUpTo = last;
+    resume.decided.countDown();
   }
 
   @Override
@@ -180,23 +248,59 @@ final class PulsarBroadcaster implements Broadcaster {
     return 2 + producerName.getBytes(StandardCharsets.UTF_8).length + 11 + 11 + 6 + 16;
   }
 
-  private void received(Consumer<byte[]> from, Message<byte[]> message) {
-    from.acknowledgeAsync(message); // moves the (in-memory) cursor; nothing is redelivered
+  /** The reader's listener thread: every message of the topic, in order. */
+  private void received(Reader<byte[]> from, Message<byte[]> message) {
     if (closed.get()) {
+      return;
+    }
+    PulsarPosition position = PulsarPosition.of(message.getMessageId());
+    Resume r = resume;
+    if (r != null && !r.firstSeen) {
+      // The proof of a resume: never delivered (the worker had it); the messages after it wait
+      // until connect() accepted it.
+      r.firstSeen = true;
+      r.firstRead.complete(position);
+      awaitDecision(r);
+      if (closed.get() || r.catchUpTo == null) {
+        return;
+      }
+      catchUpTo = r.catchUpTo;
+      if (r.after.reached(catchUpTo)) {
+        caughtUp();
+      }
       return;
     }
     String text = new String(message.getData(), StandardCharsets.UTF_8);
     int colon = text.indexOf(':');
     if (colon < 0) {
       log.debug("Ignoring a message without '<channel>:' on Pulsar topic {}", TOPIC);
-      return;
-    }
-    if (text.regionMatches(0, channel, 0, colon) && colon == channel.length()) {
+    } else if (text.regionMatches(0, channel, 0, colon) && colon == channel.length()) {
       try {
-        listener.onMessage(text.substring(colon + 1));
+        listener.onMessage(text.substring(colon + 1), position.encode());
       } catch (RuntimeException e) {
         log.error("Broadcast listener failed on a message from Pulsar", e);
       }
+    }
+    if (catchUpTo != null && position.reached(catchUpTo)) {
+      caughtUp();
+    }
+  }
+
+  private static void awaitDecision(Resume r) {
+    try {
+      // connect() decides within its own timeout, and close() lets go in any case.
+      r.decided.await(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void caughtUp() {
+    catchUpTo = null;
+    try {
+      listener.onCaughtUp();
+    } catch (RuntimeException e) {
+      log.error("Broadcast listener failed on catching up with Pulsar", e);
     }
   }
 
@@ -205,7 +309,7 @@ final class PulsarBroadcaster implements Broadcaster {
     if (closed.get() || lost.get()) {
       return;
     }
-    boolean connected = consumer.isConnected() && producer.isConnected();
+    boolean connected = reader.isConnected() && producer.isConnected();
     long now = System.nanoTime();
     if (connected) {
       disconnectedSince = 0;
@@ -232,9 +336,13 @@ final class PulsarBroadcaster implements Broadcaster {
     if (watchdog != null) {
       watchdog.shutdownNow();
     }
-    // The consumer's non-durable subscription disappears on the broker when it closes; the
+    Resume r = resume;
+    if (r != null) {
+      r.decided.countDown(); // a reader thread waiting for a decision that will not come
+    }
+    // The reader's non-durable subscription disappears on the broker when it closes; the
     // producer fails what it has not sent.
-    closeQuietly(consumer == null ? null : consumer.closeAsync());
+    closeQuietly(reader == null ? null : reader.closeAsync());
     closeQuietly(producer == null ? null : producer.closeAsync());
     if (client != null) {
       // The client's thread pools take netty's 2 s quiet period to stop; let them do that in the
@@ -333,5 +441,22 @@ final class PulsarBroadcaster implements Broadcaster {
 
   private static long remainingMillis(long deadline) {
     return Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+  }
+
+  /**
+   * A resume in progress: the reader thread reports the first message it read and waits; connect()
+   * checks it and, when it is the position's message, sets the topic's last message to catch up to
+   * before letting the reader thread go on (close() lets it go too, with nothing set).
+   */
+  private static final class Resume {
+    final PulsarPosition after;
+    final CompletableFuture<PulsarPosition> firstRead = new CompletableFuture<>();
+    final java.util.concurrent.CountDownLatch decided = new java.util.concurrent.CountDownLatch(1);
+    volatile PulsarPosition catchUpTo; // set before decided counts down, when the proof holds
+    boolean firstSeen; // reader thread only
+
+    Resume(PulsarPosition after) {
+      this.after = after;
+    }
   }
 }

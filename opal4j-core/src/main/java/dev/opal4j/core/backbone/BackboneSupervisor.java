@@ -84,6 +84,8 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   private Broadcaster current; // guarded by sendLock
   private int currentGeneration; // guarded by sendLock
   private long nextSequence = 1; // guarded by sendLock
+  /** Messages handed to a broadcaster and not yet acknowledged or failed, by its generation. */
+  private final java.util.Map<Integer, Integer> inFlight = new java.util.HashMap<>(); // guarded by sendLock
   private volatile int maxMessageBytes = -1;
   private volatile java.util.function.LongConsumer ackObserver = nanos -> {};
 
@@ -155,15 +157,15 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   public void broadcast(String topic, String dataJson) {
     long started = System.nanoTime();
     synchronized (sendLock) {
-      String message = new BroadcastNotification(settings.instanceId(), List.of(topic), dataJson,
-          nextSequence++).encode();
+      long sequence = nextSequence++;
+      String message = new BroadcastNotification(settings.instanceId(), List.of(topic), dataJson, sequence).encode();
       if (tooLarge(message)) {
         return;
       }
       if (state == BackboneState.CONNECTED && current != null) {
-        sendNow(current, currentGeneration, message, started);
+        sendNow(current, currentGeneration, sequence, message, started);
       } else {
-        buffer.add(message);
+        buffer.add(sequence, message);
       }
     }
   }
@@ -202,9 +204,20 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   /** {@link #sendNow}'s start time of a message whose ack is not timed (a replayed one). */
   private static final long NOT_TIMED = Long.MIN_VALUE;
 
+  /**
+   * How long a recovery waits for the messages still in flight on the lost connection to fail (or
+   * be acknowledged), so that a failed one is replayed in its place rather than after newer ones.
+   */
+  private static final int IN_FLIGHT_WAIT_MILLIS = 10_000;
+  private static final int IN_FLIGHT_POLL_MILLIS = 50;
+
   // called with sendLock held
-  private void sendNow(Broadcaster b, int gen, String message, long startedNanos) {
+  private void sendNow(Broadcaster b, int gen, long sequence, String message, long startedNanos) {
+    inFlight.merge(gen, 1, Integer::sum);
     b.publish(message).whenComplete((ok, error) -> {
+      synchronized (sendLock) {
+        inFlight.computeIfPresent(gen, (g, n) -> n == 1 ? null : n - 1);
+      }
       if (error == null) {
         published.incrementAndGet();
         if (startedNanos != NOT_TIMED) {
@@ -220,10 +233,28 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
         return;
       }
       synchronized (sendLock) {
-        buffer.add(message);
+        if (gen != currentGeneration && current != null && state == BackboneState.CONNECTED) {
+          // It failed only after the recovery stopped waiting for it: send it now rather than leave
+          // it in the buffer until the next outage. It is out of order, so peers may see a gap and
+          // resync; it is never lost.
+          sendNow(current, currentGeneration, sequence, message, NOT_TIMED);
+        } else {
+          buffer.add(sequence, message);
+        }
       }
       loop.execute(() -> onConnectionLost(gen, "publish failed: " + cause.getMessage()));
     });
+  }
+
+  /** Messages in flight on connections older than {@code gen}; called with sendLock held. */
+  private int inFlightBefore(int gen) {
+    int n = 0;
+    for (java.util.Map.Entry<Integer, Integer> e : inFlight.entrySet()) {
+      if (e.getKey() < gen) {
+        n += e.getValue();
+      }
+    }
+    return n;
   }
 
   // ---- connecting ---------------------------------------------------------------------------
@@ -291,7 +322,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
       current = b;
       currentGeneration = gen;
       failureLog.reset();
-      boolean nothingToReplay = buffer.size() == 0 && !buffer.overflowedSinceDrain();
+      boolean nothingToReplay = buffer.size() == 0 && !buffer.overflowedSinceDrain() && inFlightBefore(gen) == 0;
       if (nothingToReplay && (!gap || resumed)) {
         setState(BackboneState.CONNECTED, resumed ? "resumed from the last position; clients kept" : "subscribed");
         consecutiveFailures = 0;
@@ -303,7 +334,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     long settleNanos = gap ? resilience.settle().toNanos() : 0;
     int recovering = gen;
     boolean wasResumed = resumed;
-    loop.schedule(() -> finishRecovery(recovering, gap, wasResumed), settleNanos, TimeUnit.NANOSECONDS);
+    loop.schedule(() -> finishRecovery(recovering, gap, wasResumed, 0), settleNanos, TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -325,7 +356,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
    * replay; peers that resume read it from the log whenever they come back). A resumed worker missed
    * nothing, so only an overflowed buffer makes it resync.
    */
-  private void finishRecovery(int gen, boolean gap, boolean resumed) {
+  private void finishRecovery(int gen, boolean gap, boolean resumed, int waits) {
     if (closed || gen != generation) {
       return;
     }
@@ -335,11 +366,20 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
       if (current == null || currentGeneration != gen) {
         return;
       }
+      int pending = inFlightBefore(gen);
+      if (pending > 0 && waits * IN_FLIGHT_POLL_MILLIS < IN_FLIGHT_WAIT_MILLIS) {
+        if (waits == 0) {
+          setState(BackboneState.RECOVERING, "waiting for " + pending + " message(s) in flight on the lost"
+              + " connection, to replay those that failed in their place");
+        }
+        loop.schedule(() -> finishRecovery(gen, gap, resumed, waits + 1), IN_FLIGHT_POLL_MILLIS, TimeUnit.MILLISECONDS);
+        return;
+      }
       overflowed = buffer.overflowedSinceDrain();
       buffer.resetOverflow();
       // Publishing never blocks, so replaying under the lock keeps new messages strictly behind.
-      for (String message : buffer.drain()) {
-        sendNow(current, gen, message, NOT_TIMED);
+      for (ReplayBuffer.Entry entry : buffer.drainEntries()) {
+        sendNow(current, gen, entry.sequence(), entry.message(), NOT_TIMED);
         count++;
       }
       replayed.addAndGet(count);

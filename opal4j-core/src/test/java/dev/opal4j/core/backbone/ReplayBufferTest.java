@@ -16,6 +16,16 @@ class ReplayBufferTest {
   }
 
   @Test
+  void aMessageWhoseSendFailedAfterLaterOnesWereBufferedGoesBackToItsPlace() {
+    ReplayBuffer b = new ReplayBuffer(10, 1 << 20);
+    b.add(7, "seven"); // published while disconnected
+    b.add(8, "eight");
+    b.add(5, "five"); // were in flight when the backbone went away; their sends fail now
+    b.add(6, "six");
+    assertThat(b.drain()).containsExactly("five", "six", "seven", "eight");
+  }
+
+  @Test
   void overflowDropsTheOldestAndIsCountedAndFlagged() {
     ReplayBuffer b = new ReplayBuffer(2, 1 << 20);
     b.add("a");

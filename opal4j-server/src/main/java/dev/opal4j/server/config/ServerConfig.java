@@ -167,7 +167,8 @@ public record ServerConfig(
         r.bool("OPAL_BROADCAST_HEALTHCHECK_ENABLED", true),
         r.seconds("OPAL_BROADCAST_HEALTHCHECK_GRACE_SECONDS", 60, 0),
         r.seconds("OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", 10, 0),
-        r.seconds("OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", 30, 0.1));
+        r.seconds("OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", 30, 0.1),
+        r.bool("OPAL_BROADCAST_RESUME_ENABLED", true));
 
     // read here so that it is a known name and a bad value stops start-up; the Redis and NATS
     // backends read it again with the same rule (decimal seconds, at least 0.3)

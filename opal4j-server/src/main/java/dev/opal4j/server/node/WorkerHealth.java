@@ -7,7 +7,8 @@ import java.util.function.Supplier;
 
 /**
  * One worker's health body: upstream's {@code {"status": "ok"}}, and with a backbone {@code
- * "broadcaster": "unhealthy"} when it is, plus the backbone's state. Thread-safe; never blocks.
+ * "broadcaster": "unhealthy"} when it is, plus the backbone's state (and, on a backbone that keeps
+ * positions, the one a reconnect would resume from). Thread-safe; never blocks.
  */
 public final class WorkerHealth {
   private final Supplier<BackboneStatus> backbone; // null without a backbone
@@ -33,6 +34,9 @@ public final class WorkerHealth {
     link.put("since", s.stateSince().toString());
     link.put("detail", s.detail());
     link.put("buffered", s.buffered());
+    if (s.position() != null) {
+      link.put("position", s.position()); // where a reconnect would resume
+    }
     return body;
   }
 

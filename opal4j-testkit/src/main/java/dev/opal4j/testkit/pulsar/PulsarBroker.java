@@ -86,6 +86,13 @@ public final class PulsarBroker implements BackboneFixture {
     }
   }
 
+  /**
+   * Settings that make the namespace keep messages for an hour (up to 100 MB) whether or not a
+   * durable subscription needs them: what a backbone that resumes from positions needs.
+   */
+  public static final Map<String, String> RETAIN_ONE_HOUR =
+      Map.of("defaultRetentionTimeInMinutes", "60", "defaultRetentionSizeInMB", "100");
+
   /** A started standalone Pulsar. */
   public static PulsarBroker launch() {
     return new PulsarBroker(Map.of());
@@ -130,6 +137,24 @@ public final class PulsarBroker implements BackboneFixture {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return null;
+    }
+  }
+
+  /**
+   * Sends an admin request without a body (e.g. {@code DELETE
+   * /admin/v2/persistent/public/default/broadcast?force=true}); the HTTP status, or -1 when the
+   * broker does not answer.
+   */
+  public int adminCall(String method, String path) {
+    try {
+      return http.send(HttpRequest.newBuilder(adminUri().resolve(path)).timeout(Duration.ofSeconds(30))
+          .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
     }
   }
 
