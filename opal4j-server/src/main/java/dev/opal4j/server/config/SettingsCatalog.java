@@ -113,7 +113,7 @@ public final class SettingsCatalog {
         + " Pulsar with a retention policy), a worker that lost its subscription continues from the last message it"
         + " handled instead of the end, so its clients are not resynced; when the backbone no longer holds that"
         + " position it resyncs as without resume. `false`: every reconnect subscribes at the end and resyncs (see"
-        + " RESILIENCE.md)"))
+        + " RESILIENCE.md)"));
     s.add(plain(g, "OPAL_BROADCAST_RESYNC_SPREAD_SECONDS", "0.5", "opal4j: the resync's 1012 closes are spread over"
         + " this window, or longer when the worker has more clients than half of `OPAL_WS_MAX_HANDSHAKES_PER_SECOND`"
         + " takes back in it"));
