@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class ReconnectingSubscriber implements AutoCloseable {
   final Set<Long> sequences = ConcurrentHashMap.newKeySet();
+  /** Every {@code seq-N} notified, in arrival order, duplicates included. */
+  final List<Long> arrivals = new CopyOnWriteArrayList<>();
   final List<Integer> closeCodes = new CopyOnWriteArrayList<>();
   final List<String> markers = new CopyOnWriteArrayList<>();
   private final String ws;
@@ -54,7 +56,9 @@ final class ReconnectingSubscriber implements AutoCloseable {
   private void record(JsonNode notify) {
     String reason = notify.at("/data/reason").asText("");
     if (reason.startsWith("seq-")) {
-      sequences.add(Long.parseLong(reason.substring(4)));
+      long n = Long.parseLong(reason.substring(4));
+      arrivals.add(n);
+      sequences.add(n);
     } else {
       markers.add(reason);
     }

@@ -91,6 +91,11 @@ class MetricsTest {
           "opal_backbone_publish_ack_seconds_count").orElse(0) >= 1.0);
       assertThat(sample(peer.get("/metrics").body(), "opal_update_delivery_seconds_count", "source=\"backbone\""))
           .hasValue(1.0);
+      // Redis pub/sub keeps no positions: the resume series exist and stay at 0.
+      String metrics = peer.get("/metrics").body();
+      assertThat(sample(metrics, "opal_backbone_resumes_total")).hasValue(0.0);
+      assertThat(sample(metrics, "opal_backbone_positions_lost_total")).hasValue(0.0);
+      assertThat(sample(metrics, "opal_backbone_resumed_messages_total")).hasValue(0.0);
     }
   }
 
