@@ -42,7 +42,8 @@ abstract class BackboneResumeContract {
       "OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS", "1",
       "OPAL_BROADCAST_RESYNC_SETTLE_SECONDS", "1",
       "OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", "0.5",
-      "OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", "3");
+      "OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", "3",
+      "OPAL_SHUTDOWN_DRAIN_SECONDS", "0");
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
   private BackboneFixture backbone;
@@ -50,11 +51,28 @@ abstract class BackboneResumeContract {
   /** A backbone server that keeps messages for longer than these tests run. */
   protected abstract BackboneFixture startBackbone();
 
+  /** Something a test does that may fail. */
+  @FunctionalInterface
+  protected interface Step {
+    void run() throws Exception;
+  }
+
   /**
-   * Makes the backbone lose the messages published so far on OPAL's channel (retention expiring,
-   * or the topic deleted and created again).
+   * Cuts worker {@code a} off, runs {@code missedByA} (worker {@code b} publishes what {@code a}
+   * then misses), makes the backbone lose those messages (retention expiring, the topic or cluster
+   * recreated), and lets {@code a} come back.
    */
-  protected abstract void loseMessagesPublishedSoFar(BackboneFixture backbone) throws Exception;
+  protected abstract void cutOffAndLose(BackboneFixture backbone, OpalServerProcess a, OpalServerProcess b,
+      Step missedByA) throws Exception;
+
+  /** Freezes a worker process (SIGSTOP): it reads nothing, and its backbone connection may die. */
+  protected static void freeze(OpalServerProcess node) throws Exception {
+    signal("STOP", node.pid());
+  }
+
+  protected static void thaw(OpalServerProcess node) throws Exception {
+    signal("CONT", node.pid());
+  }
 
   protected String name() {
     return getClass().getSimpleName().replace("ResumeTest", "").toLowerCase();
@@ -113,7 +131,7 @@ abstract class BackboneResumeContract {
         HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 
-  private String backboneState(OpalServerProcess node) throws Exception {
+  protected String backboneState(OpalServerProcess node) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(node.http() + "/healthcheck"))
         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     JsonNode health = Json.parse(r.body());
@@ -204,19 +222,19 @@ abstract class BackboneResumeContract {
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> onA.stream().allMatch(s -> s.missing(3).isEmpty()));
 
-    long pid = a.pid();
-    signal("STOP", pid); // a misses what follows, which the backbone then loses
-    try {
+    cutOffAndLose(backbone, a, b, () -> {
       for (int i = 0; i < 3; i++) {
         assertThat(publish(b, "seq-" + published.getAndIncrement())).isEqualTo(200);
       }
-      loseMessagesPublishedSoFar(backbone);
-    } finally {
-      signal("CONT", pid);
-    }
+    });
     long count = published.get();
-    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-        assertThat(onA).allSatisfy(s -> assertThat(s.closeCodes).contains(1012)));
+    try {
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+          assertThat(onA).allSatisfy(s -> assertThat(s.closeCodes).contains(1012)));
+    } catch (AssertionError | RuntimeException e) {
+      System.out.println("[resume] node a's log:\n" + a.logText() + "\n[resume] node b's log:\n" + b.logText());
+      throw e;
+    }
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       for (ReconnectingSubscriber s : onA) {
         assertThat(s.missing(count)).as("held after the re-fetch").isEmpty();

@@ -5,9 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.opal4j.broadcast.memory.MemoryBackbone;
 import dev.opal4j.broadcast.memory.MemoryBroadcasterFactory;
+import dev.opal4j.broadcast.spi.BackbonePosition;
+import dev.opal4j.broadcast.spi.BackboneUnavailableException;
+import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import dev.opal4j.broadcast.spi.BroadcastException;
 import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
+import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.ResumableBroadcaster;
 import dev.opal4j.core.hub.Hub;
 import dev.opal4j.core.hub.RecordingSubscriber;
 import dev.opal4j.core.hub.TopicRegistry;
@@ -19,6 +25,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +66,12 @@ class BackboneResumeTest {
     final BackboneSupervisor supervisor;
 
     Worker(ResilienceSettings settings) {
+      this(settings, new MemoryBroadcasterFactory());
+    }
+
+    Worker(ResilienceSettings settings, BroadcasterFactory factory) {
       resync = new ResyncCoordinator(hub::sessions, loop, settings.resyncSpread(), Integer.MAX_VALUE, () -> 0.5);
-      supervisor = new BackboneSupervisor(new MemoryBroadcasterFactory(),
+      supervisor = new BackboneSupervisor(factory,
           new BroadcastSettings(URI.create(uri), "EventNotifier", id, Map.of()), settings, hub, resync, reason -> {},
           loop, new Backoff(settings.backoffMin(), settings.backoffMax(), () -> 0.5), Clock.systemUTC());
       hub.attachBackbone(supervisor);
@@ -262,6 +276,90 @@ class BackboneResumeTest {
     a.awaitRecovered();
     soon().until(() -> a.client.resyncs.get() == 1);
     assertThat(a.supervisor.status().resumes()).isEqualTo(1);
+  }
+
+  @Test
+  void sendsThatWereInFlightWhenTheLinkDiedAreReplayedBeforeLaterUpdatesSoTheResumedPeerSeesNoGap()
+      throws Exception {
+    PendingSends pendingSends = new PendingSends();
+    Worker a = new Worker(fast(true), pendingSends);
+    Worker b = new Worker(fast(true));
+    a.publish("1");
+    soon().until(() -> b.data().size() == 1);
+    pendingSends.holding = true; // the backbone stops acknowledging: "2" and "3" stay in flight
+    a.publish("2");
+    a.publish("3");
+    backbone.isolate(a.id); // the link dies; the pending sends fail only while the broadcaster closes
+    a.awaitState(BackboneState.DISCONNECTED);
+    a.publish("4"); // buffered before "2" and "3" come back failed
+    pendingSends.holding = false;
+    backbone.rejoin(a.id);
+    a.awaitRecovered();
+    soon().until(() -> b.data().size() == 4);
+    b.awaitRecovered();
+    assertThat(b.data()).containsExactly("1", "2", "3", "4");
+    assertThat(a.data()).containsExactly("1", "2", "3", "4");
+    assertThat(b.supervisor.status().gapsDetected()).isZero();
+    assertThat(a.resync.resyncCount() + b.resync.resyncCount()).isZero();
+  }
+
+  /**
+   * memory:// broadcasters whose sends stay unacknowledged (and undelivered) while {@code holding},
+   * and fail a moment after the broadcaster is closed, as a Kafka producer's pending sends do when
+   * the broker died.
+   */
+  private static final class PendingSends implements BroadcasterFactory {
+    private final MemoryBroadcasterFactory memory = new MemoryBroadcasterFactory();
+    volatile boolean holding;
+
+    @Override
+    public Set<String> schemes() {
+      return Set.of("memory");
+    }
+
+    @Override
+    public Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
+        throws BroadcastConfigurationException {
+      ResumableBroadcaster inner = (ResumableBroadcaster) memory.create(settings, listener);
+      List<CompletableFuture<Void>> pending = new CopyOnWriteArrayList<>();
+      return new ResumableBroadcaster() {
+        @Override
+        public void connect() throws BroadcastException {
+          inner.connect();
+        }
+
+        @Override
+        public void connect(BackbonePosition after) throws BroadcastException {
+          inner.connect(after);
+        }
+
+        @Override
+        public Optional<BackbonePosition> startPosition() {
+          return inner.startPosition();
+        }
+
+        @Override
+        public CompletableFuture<Void> publish(String message) {
+          if (!holding) {
+            return inner.publish(message);
+          }
+          CompletableFuture<Void> ack = new CompletableFuture<>();
+          pending.add(ack);
+          return ack;
+        }
+
+        @Override
+        public void close() {
+          inner.close();
+          try {
+            Thread.sleep(300); // closing a client takes a while; meanwhile newer updates are buffered
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          pending.forEach(ack -> ack.completeExceptionally(new BackboneUnavailableException("closed with sends pending")));
+        }
+      };
+    }
   }
 
   private static final class Silent implements BroadcastListener {

@@ -190,6 +190,23 @@ public final class PulsarBroker implements BackboneFixture {
     }
   }
 
+  /**
+   * Kills the broker, deletes everything it stored (ledgers and metadata) and starts it again on the
+   * same ports: a cluster rebuilt from scratch, where every topic is new and no earlier message id
+   * exists.
+   */
+  public void restartEmpty() {
+    stop();
+    for (String data : List.of("bookkeeper", "metadata")) {
+      try (Stream<Path> paths = Files.walk(dir.resolve(data))) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException | UncheckedIOException e) {
+        throw new IllegalStateException("cannot delete the Pulsar data in " + dir.resolve(data), e);
+      }
+    }
+    start();
+  }
+
   @Override
   public void close() {
     stop();
