@@ -4,7 +4,9 @@
  * dev.opal4j.core.backbone.Backoff}, buffers what cannot be sent in a {@link
  * dev.opal4j.core.backbone.ReplayBuffer}, replays it in order after a settle period, detects missed
  * peer messages with {@link dev.opal4j.core.backbone.SequenceTracker}, and asks the {@link
- * dev.opal4j.core.backbone.ResyncCoordinator} to make clients re-fetch. Behaviour and defaults follow
+ * dev.opal4j.core.backbone.ResyncCoordinator} to make clients re-fetch; on a backbone that keeps its
+ * messages it resumes from the position the {@link dev.opal4j.core.backbone.ResumeCursor} kept
+ * instead, and resyncs only when that position is gone. Behaviour and defaults follow
  * OPAL's {@code OPAL_BROADCAST_*} settings (PR #915), with its known holes closed.
  */
 package dev.opal4j.core.backbone;
