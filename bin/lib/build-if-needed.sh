@@ -23,7 +23,7 @@ opal4j_build_if_needed() {
   # checked again under the lock: the build we waited for may have made it fresh
   if opal4j_build_is_stale "$root"; then
     echo "opal4j: building (first run or sources changed)..." >&2
-    (cd "$root" && ./mvnw -q -B -ntp -Dmaven.test.skip=true -pl opal4j-server,opal4j-client -am package >&2) \
+    (cd "$root" && ./mvnw -q -B -ntp -Dmaven.test.skip=true -pl opal4j-server,opal4j-client-cli -am package >&2) \
       || { exec 9>&-; return 1; }
     touch "$root/opal4j-server/target/lib/.built"
   fi

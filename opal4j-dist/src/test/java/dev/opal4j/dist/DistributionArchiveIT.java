@@ -71,7 +71,8 @@ class DistributionArchiveIT {
     assertThat(home.resolve("NOTICE")).exists();
     assertThat(home.resolve("conf/logback.xml")).exists();
     assertThat(names(home.resolve("lib"))).anyMatch(n -> n.startsWith("opal4j-server-"))
-        .anyMatch(n -> n.startsWith("opal4j-client-")).noneMatch(n -> n.matches(DRIVER_JARS));
+        .anyMatch(n -> n.startsWith("opal4j-client-" + Opal4jVersion.current()))
+        .anyMatch(n -> n.startsWith("opal4j-client-cli-")).noneMatch(n -> n.matches(DRIVER_JARS));
     for (String plugin : List.of("postgres", "redis", "kafka", "pulsar", "nats")) {
       assertThat(names(home.resolve("plugins").resolve(plugin))).as(plugin)
           .contains("opal4j-broadcast-" + plugin + "-" + Opal4jVersion.current() + ".jar");
