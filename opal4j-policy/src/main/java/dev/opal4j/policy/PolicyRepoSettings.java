@@ -12,11 +12,13 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * The git policy source's configuration, bound from the environment with upstream OPAL's names and
- * defaults (opal-protocol.md §5.5). Immutable and thread-safe. {@link #toString()} never shows the
- * SSH key, the webhook secret or a password in the repository URL.
+ * The policy source's configuration, bound from the environment with upstream OPAL's names and
+ * defaults (opal-protocol.md §5.5): the git repository, the local repository it is kept in, what
+ * bundles hold, the webhook, the node lock, and with {@code OPAL_POLICY_SOURCE_TYPE=API} the bundle
+ * server ({@link BundleServerSettings}). Immutable and thread-safe. {@link #toString()} never shows
+ * the SSH key, the webhook secret, the bundle server's token or a password in the repository URL.
  *
- * @param repoUrl {@code OPAL_POLICY_REPO_URL}; null means no policy source (the watcher is off)
+ * @param repoUrl {@code OPAL_POLICY_REPO_URL}; null (with the git source) means no policy source
  * @param mainBranch {@code OPAL_POLICY_REPO_MAIN_BRANCH}, default {@code master}
  * @param sshKey {@code OPAL_POLICY_REPO_SSH_KEY} as PEM text ({@code _} turned back into newlines,
  *     as upstream does), or null
@@ -41,6 +43,8 @@ import java.util.regex.Pattern;
  * @param watcherEnabled {@code OPAL_REPO_WATCHER_ENABLED}, default true
  * @param leaderLockFile {@code OPAL_LEADER_LOCK_FILE_PATH}, default {@code
  *     /tmp/opal_server_leader.lock}
+ * @param bundleServer with {@code OPAL_POLICY_SOURCE_TYPE=API}, the bundle server policy comes from
+ *     instead of git; null with {@code GIT} (the default)
  */
 public record PolicyRepoSettings(
     String repoUrl,
@@ -59,7 +63,8 @@ public record PolicyRepoSettings(
     boolean webhookEnforceBranch,
     WebhookParams webhookParams,
     boolean watcherEnabled,
-    Path leaderLockFile) {
+    Path leaderLockFile,
+    BundleServerSettings bundleServer) {
 
   private static final Pattern URL_SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://");
   // scp-like "[user@]host:path", which git (and upstream's is_ssh_repo_url, for git@) accept
@@ -97,6 +102,8 @@ public record PolicyRepoSettings(
    * for every other setting and these names count as known; problems go to the binder.
    */
   public static PolicyRepoSettings bind(EnvBinder r) {
+    String sourceType = r.choice("OPAL_POLICY_SOURCE_TYPE", "GIT", List.of("GIT", "API"));
+    BundleServerSettings bundleServer = BundleServerSettings.bind(r, sourceType.equals("API"));
     String url = r.raw("OPAL_POLICY_REPO_URL");
     if (url != null) {
       checkUrl(url, r);
@@ -163,12 +170,16 @@ public record PolicyRepoSettings(
         enforce,
         params,
         watcher,
-        lock);
+        lock,
+        bundleServer);
   }
 
-  /** Whether a policy repository is configured at all. */
+  /**
+   * Whether a policy source is configured at all: the bundle server ({@code
+   * OPAL_POLICY_SOURCE_TYPE=API}) or a git repository ({@code OPAL_POLICY_REPO_URL}).
+   */
   public boolean enabled() {
-    return repoUrl != null;
+    return bundleServer != null || repoUrl != null;
   }
 
   /** Whether the URL is reached over SSH ({@code ssh://} or scp-like {@code user@host:path}). */
@@ -235,6 +246,8 @@ public record PolicyRepoSettings(
         + watcherEnabled
         + ", leaderLockFile="
         + leaderLockFile
+        + ", bundleServer="
+        + (bundleServer == null ? "none" : bundleServer)
         + "]";
   }
 

@@ -24,20 +24,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The local clone of the policy repository, tracking one branch.
+ * The node's local policy repository, tracking one branch, and the git source that fills it.
  *
- * <p>The clone is bare (bundles are read from git objects, never from a working tree) and lives
- * where {@link PolicyRepoSettings} says, so that every worker of a host can read the clone the
- * leader keeps up to date: the leader calls {@link #cloneOrOpen()} and then {@link
+ * <p>The repository is bare (bundles are read from git objects, never from a working tree) and
+ * lives where {@link PolicyRepoSettings} says, so that every worker of a host can read the
+ * repository the leader keeps up to date: the leader calls {@link #prepare()} and then {@link
  * #fetchAndUpdate()}; every worker (leader or not) reads through {@link #headCommit()} and the
- * bundle builder, which find the clone on disk and follow the branch ref the leader moves.
+ * bundle builder, which find the repository on disk and follow the branch ref the leader moves.
+ *
+ * <p>With {@code OPAL_POLICY_SOURCE_TYPE=GIT} this class is also the {@link PolicySource}: it
+ * clones and fetches {@code OPAL_POLICY_REPO_URL}. With {@code API} a {@link BundleServerSource}
+ * commits the bundle server's tarballs into the same kind of repository instead, through the
+ * package-private methods below, and this class's own {@code prepare}/{@code fetchAndUpdate}
+ * refuse to run.
  *
  * <p>Thread-safety: all methods may be called from any thread. Updates are serialised; reads see
  * either the old or the new commit, never a mix, because the branch ref is moved (atomically, by a
- * lock-file rename) only after every object of the new commit has been fetched. Blocking: clone and
- * fetch do network I/O (bounded by a 120 s transport timeout); reads do disk I/O.
+ * lock-file rename) only after every object of the new commit has been written. Blocking: clone
+ * and fetch do network I/O (bounded by a 120 s transport timeout); reads do disk I/O.
  */
-public final class PolicyRepository implements AutoCloseable {
+public final class PolicyRepository implements PolicySource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PolicyRepository.class);
   private static final String REMOTE = "origin";
   private static final int TRANSPORT_TIMEOUT_SECONDS = 120;
@@ -54,7 +60,8 @@ public final class PolicyRepository implements AutoCloseable {
 
   public PolicyRepository(PolicyRepoSettings settings) {
     if (!settings.enabled()) {
-      throw new IllegalArgumentException("no policy repository is configured (OPAL_POLICY_REPO_URL)");
+      throw new IllegalArgumentException(
+          "no policy source is configured (OPAL_POLICY_REPO_URL, or OPAL_POLICY_SOURCE_TYPE=API)");
     }
     this.settings = settings;
     this.paths =
@@ -64,8 +71,14 @@ public final class PolicyRepository implements AutoCloseable {
     this.remoteRef = Constants.R_REMOTES + REMOTE + "/" + settings.mainBranch();
   }
 
+  @Override
   public PolicyRepoSettings settings() {
     return settings;
+  }
+
+  @Override
+  public String describe() {
+    return "policy repo " + settings.redactedRepoUrl() + " (branch " + settings.mainBranch() + ")";
   }
 
   /**
@@ -75,7 +88,9 @@ public final class PolicyRepository implements AutoCloseable {
    *
    * @throws PolicyRepoException when the remote cannot be reached or the branch does not exist
    */
-  public String cloneOrOpen() throws PolicyRepoException {
+  @Override
+  public String prepare() throws PolicyRepoException {
+    requireGitSource();
     synchronized (updateLock) {
       try {
         if (auth == null) {
@@ -125,7 +140,9 @@ public final class PolicyRepository implements AutoCloseable {
    * Leader only: fetches the tracked branch and, if it moved, moves the local head to it and
    * returns what changed. Returns empty when the branch did not move.
    */
+  @Override
   public Optional<PolicyChange> fetchAndUpdate() throws PolicyRepoException {
+    requireGitSource();
     synchronized (updateLock) {
       Repository r;
       ObjectId old;
@@ -133,7 +150,7 @@ public final class PolicyRepository implements AutoCloseable {
         r = current();
         if (r == null || r.exactRef(branchRef) == null) {
           throw new PolicyRepoException(
-              "the policy repository has not been cloned yet (cloneOrOpen first)");
+              "the policy repository has not been cloned yet (prepare first)");
         }
         old = r.exactRef(branchRef).getObjectId();
       } catch (IOException e) {
@@ -224,6 +241,74 @@ public final class PolicyRepository implements AutoCloseable {
   @FunctionalInterface
   interface HeadReader<T> {
     T read(Repository repo, RevWalk walk, RevCommit head) throws PolicyException, IOException;
+  }
+
+  private void requireGitSource() {
+    if (settings.bundleServer() != null) {
+      throw new IllegalStateException(
+          "OPAL_POLICY_SOURCE_TYPE=API: the bundle server source fills this repository, not git");
+    }
+  }
+
+  // --- for BundleServerSource: the same on-disk repository, filled without a remote ---
+
+  /**
+   * Leader only: the repository a bundle source commits into. With {@code
+   * OPAL_POLICY_REPO_REUSE_CLONE_PATH} an existing one is reused (a git clone found there is an
+   * error: its history is not ours to rewrite); otherwise a fresh directory replaces older ones.
+   */
+  Repository openForBundles() throws PolicyRepoException {
+    synchronized (updateLock) {
+      try {
+        Path dir = settings.reuseClonePath() ? paths.existing() : null;
+        if (dir != null && Files.exists(dir.resolve("HEAD"))) {
+          Repository existing = openAt(dir);
+          String url = existing.getConfig().getString("remote", REMOTE, "url");
+          if (url != null) {
+            throw new PolicyRepoException(
+                "the existing repository at "
+                    + dir
+                    + " is a clone of "
+                    + PolicyRepoSettings.redact(url)
+                    + ", not a bundle repository (remove it or change OPAL_POLICY_REPO_CLONE_PATH)");
+          }
+          return existing;
+        }
+        dir = paths.createNew();
+        try {
+          Git.init().setBare(true).setGitDir(dir.toFile()).setInitialBranch(settings.mainBranch()).call().close();
+        } catch (GitAPIException e) {
+          throw new IOException("git init failed: " + e.getMessage(), e);
+        }
+        return openAt(dir);
+      } catch (IOException e) {
+        throw new PolicyRepoException("cannot prepare the local policy repository: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** The tracked branch's commit in {@code r}, or null before the first commit. */
+  ObjectId head(Repository r) throws IOException {
+    Ref ref = r.exactRef(branchRef);
+    return ref == null ? null : ref.getObjectId();
+  }
+
+  /**
+   * Moves the tracked branch of {@code r} to {@code to} (already written) and returns what changed,
+   * or empty when it is already there. {@code from} null (no commit yet) moves it and reports
+   * nothing.
+   */
+  Optional<PolicyChange> moveHead(Repository r, ObjectId from, ObjectId to) throws IOException {
+    synchronized (updateLock) {
+      if (to.equals(from)) {
+        return Optional.empty();
+      }
+      List<String> changed = from == null ? List.of() : changedFiles(r, from, to);
+      moveBranch(r, to);
+      return from == null
+          ? Optional.empty()
+          : Optional.of(new PolicyChange(from.name(), to.name(), changed));
+    }
   }
 
   @Override
@@ -341,7 +426,7 @@ public final class PolicyRepository implements AutoCloseable {
     RefUpdate update = r.updateRef(branchRef);
     update.setNewObjectId(to);
     update.setForceUpdate(true); // a force-push upstream rewinds us too, as git pull --force would
-    update.setRefLogMessage("opal4j: fetch", false);
+    update.setRefLogMessage("opal4j: policy update", false);
     RefUpdate.Result result = update.update();
     switch (result) {
       case NEW, FORCED, FAST_FORWARD, NO_CHANGE -> {}

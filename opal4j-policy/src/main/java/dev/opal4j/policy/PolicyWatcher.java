@@ -14,13 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leader's policy watcher (upstream's git policy source + watcher task): while this worker is
- * the leader it clones the repository (retrying with backoff until {@code
- * OPAL_POLICY_REPO_CLONE_TIMEOUT}, 0 = forever), then fetches every polling interval ({@code
- * OPAL_POLICY_REPO_POLLING_INTERVAL}; 0 = only on {@link #trigger()}), and for every fetch that
- * moved the branch and touched a tracked file hands one {@code policy:<dir>} update to the {@link
- * PolicyPublisher}: exactly one publish per branch move. The initial clone publishes nothing
- * (clients fetch the full bundle when they connect). Losing leadership stops polling.
+ * The leader's policy watcher (upstream's policy watcher task): while this worker is the leader it
+ * prepares its {@link PolicySource} (clones the git repository, or commits the bundle server's
+ * first bundle; retrying with backoff until {@code OPAL_POLICY_REPO_CLONE_TIMEOUT}, 0 = forever),
+ * then fetches every polling interval ({@code OPAL_POLICY_REPO_POLLING_INTERVAL}; 0 = only on
+ * {@link #trigger()}), and for every fetch that moved the branch and touched a tracked file hands
+ * one {@code policy:<dir>} update to the {@link PolicyPublisher}: exactly one publish per branch
+ * move. The initial clone publishes nothing (clients fetch the full bundle when they connect).
+ * Losing leadership stops polling.
  *
  * <p>Thread-safe. All git work and publishing run on one watcher thread, so checks never overlap;
  * triggers that arrive while a check is queued are merged into it. Failures are logged and
@@ -33,10 +34,13 @@ public final class PolicyWatcher implements AutoCloseable {
 
   /** Optional observer of the watcher's life; every method has a no-op default. */
   public interface Events {
-    /** The clone is ready at {@code head}. */
+    /** The local repository is ready at {@code head} (cloned, or the first bundle committed). */
     default void cloned(String head) {}
 
-    /** A fetch reached the remote ({@code moved}: the branch moved and the clone followed it). */
+    /**
+     * A fetch reached the remote ({@code moved}: the branch moved and the local repository
+     * followed it; a bundle server's 304 is a fetch that did not move).
+     */
     default void fetched(boolean moved) {}
 
     /** An update was handed to the publisher. */
@@ -49,7 +53,7 @@ public final class PolicyWatcher implements AutoCloseable {
     default void failed(Exception error, boolean fatal) {}
   }
 
-  private final PolicyRepository repository;
+  private final PolicySource source;
   private final LeaderElection election;
   private final PolicyPublisher publisher;
   private final PolicyUpdates updates;
@@ -69,29 +73,23 @@ public final class PolicyWatcher implements AutoCloseable {
   private long cloneStartedNanos;
   private long generation;
 
-  /** Uses the repository's settings for the polling interval, clone timeout and extensions. */
-  public PolicyWatcher(
-      PolicyRepository repository, LeaderElection election, PolicyPublisher publisher) {
-    this(
-        repository,
-        election,
-        publisher,
-        repository.settings().pollingInterval(),
-        new Events() {});
+  /** Uses the source's settings for the polling interval, clone timeout and extensions. */
+  public PolicyWatcher(PolicySource source, LeaderElection election, PolicyPublisher publisher) {
+    this(source, election, publisher, source.settings().pollingInterval(), new Events() {});
   }
 
   public PolicyWatcher(
-      PolicyRepository repository,
+      PolicySource source,
       LeaderElection election,
       PolicyPublisher publisher,
       Duration pollingInterval,
       Events events) {
-    this.repository = repository;
+    this.source = source;
     this.election = election;
     this.publisher = publisher;
-    this.updates = PolicyUpdates.forSettings(repository.settings());
+    this.updates = PolicyUpdates.forSettings(source.settings());
     this.pollingInterval = pollingInterval;
-    this.cloneTimeout = repository.settings().cloneTimeout();
+    this.cloneTimeout = source.settings().cloneTimeout();
     this.events = events;
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
@@ -170,15 +168,15 @@ public final class PolicyWatcher implements AutoCloseable {
       return;
     }
     try {
-      String head = repository.cloneOrOpen();
+      String head = source.prepare();
       ready = true;
       events.cloned(head);
       if (!pollingInterval.isZero() && !pollingInterval.isNegative()) {
         long ms = pollingInterval.toMillis();
         polling = executor.scheduleWithFixedDelay(this::check, ms, ms, TimeUnit.MILLISECONDS);
-        log.info("polling the policy repo every {}", pollingInterval);
+        log.info("polling the {} every {}", source.describe(), pollingInterval);
       } else {
-        log.info("policy repo ready; fetching on webhook only (OPAL_POLICY_REPO_POLLING_INTERVAL=0)");
+        log.info("{} ready; fetching on webhook only (OPAL_POLICY_REPO_POLLING_INTERVAL=0)", source.describe());
       }
     } catch (PolicyRepoException e) {
       cloneAttempts++;
@@ -187,7 +185,8 @@ public final class PolicyWatcher implements AutoCloseable {
               && System.nanoTime() - cloneStartedNanos >= cloneTimeout.toNanos();
       if (timedOut) {
         log.error(
-            "giving up cloning the policy repo after {} attempts (OPAL_POLICY_REPO_CLONE_TIMEOUT={}s): {}",
+            "giving up preparing the {} after {} attempts (OPAL_POLICY_REPO_CLONE_TIMEOUT={}s): {}",
+            source.describe(),
             cloneAttempts,
             cloneTimeout.toSeconds(),
             e.getMessage());
@@ -195,8 +194,8 @@ public final class PolicyWatcher implements AutoCloseable {
         return;
       }
       long delay = backoffMillis(cloneAttempts);
-      log.warn("cloning the policy repo failed (attempt {}), retrying in {} ms: {}",
-          cloneAttempts, delay, e.getMessage());
+      log.warn("preparing the {} failed (attempt {}), retrying in {} ms: {}",
+          source.describe(), cloneAttempts, delay, e.getMessage());
       events.failed(e, false);
       executor.schedule(() -> tryClone(gen), delay, TimeUnit.MILLISECONDS);
     }
@@ -217,9 +216,9 @@ public final class PolicyWatcher implements AutoCloseable {
     }
     Optional<PolicyChange> change;
     try {
-      change = repository.fetchAndUpdate();
+      change = source.fetchAndUpdate();
     } catch (PolicyRepoException e) {
-      log.warn("fetching the policy repo failed: {}", e.getMessage());
+      log.warn("policy source update failed: {}", e.getMessage());
       events.failed(e, false);
       return;
     }

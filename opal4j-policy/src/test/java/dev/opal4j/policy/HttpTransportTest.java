@@ -51,7 +51,7 @@ class HttpTransportTest {
         Map<String, String> env = git.env("OPAL_POLICY_REPO_URL",
             "http://127.0.0.1:" + http.getAddress().getPort() + "/origin.git");
         try (PolicyRepository repo = new PolicyRepository(PolicyRepoSettings.fromEnv(env))) {
-          assertThat(repo.cloneOrOpen()).isEqualTo(first);
+          assertThat(repo.prepare()).isEqualTo(first);
 
           String second = git.commit("second", GitFixture.files("rbac/policy.rego", "package app.rbac\n\nx := 1\n"));
           updateServerInfo(git.origin);

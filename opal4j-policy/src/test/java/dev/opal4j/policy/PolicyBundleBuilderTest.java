@@ -53,7 +53,7 @@ class PolicyBundleBuilderTest {
 
   private PolicyBundleBuilder builder(String... env) throws Exception {
     repo = new PolicyRepository(git.settings(env));
-    repo.cloneOrOpen();
+    repo.prepare();
     return new PolicyBundleBuilder(repo);
   }
 

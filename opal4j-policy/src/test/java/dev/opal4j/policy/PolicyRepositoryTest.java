@@ -44,7 +44,7 @@ class PolicyRepositoryTest {
     PolicyRepository repo = open();
 
     assertThat(repo.headCommit()).isEmpty();
-    assertThat(repo.cloneOrOpen()).isEqualTo(head);
+    assertThat(repo.prepare()).isEqualTo(head);
     assertThat(repo.headCommit()).contains(head);
     assertThat(repo.directory()).get().satisfies(d -> {
       assertThat(d.getParent()).isEqualTo(tmp.resolve("clones"));
@@ -56,7 +56,7 @@ class PolicyRepositoryTest {
   void fetchAndUpdateReportsOldAndNewHashAndChangedFiles() throws Exception {
     String first = git.commit("one", files("a.rego", "package a\n", "x/b.rego", "package b\n"));
     PolicyRepository repo = open();
-    repo.cloneOrOpen();
+    repo.prepare();
 
     assertThat(repo.fetchAndUpdate()).isEmpty();
 
@@ -77,7 +77,7 @@ class PolicyRepositoryTest {
   void renamedFileReportsBothPaths() throws Exception {
     git.commit("one", files("a.rego", "package a\nallow { true }\n"));
     PolicyRepository repo = open();
-    repo.cloneOrOpen();
+    repo.prepare();
     git.rename("a.rego", "lib/a.rego");
 
     assertThat(repo.fetchAndUpdate().orElseThrow().changedFiles())
@@ -91,7 +91,7 @@ class PolicyRepositoryTest {
     PolicyRepository reader = open();
     assertThat(reader.headCommit()).isEmpty();
 
-    leader.cloneOrOpen();
+    leader.prepare();
     assertThat(reader.headCommit()).isEqualTo(leader.headCommit());
 
     String second = git.commit("two", files("a.rego", "package a2\n"));
@@ -107,7 +107,7 @@ class PolicyRepositoryTest {
     PolicyRepository leader = open();
     PolicyRepository reader = open();
     assertThat(reader.serves(first)).as("no clone yet").isFalse();
-    leader.cloneOrOpen();
+    leader.prepare();
     assertThat(reader.serves(first)).isTrue();
 
     String second = git.commit("two", files("a.rego", "package a2\n"));
@@ -124,13 +124,13 @@ class PolicyRepositoryTest {
   void newLeaderReplacesARandomisedCloneAndReadersFollow() throws Exception {
     String head = git.commit("one", files("a.rego", "package a\n"));
     PolicyRepository first = open();
-    first.cloneOrOpen();
+    first.prepare();
     Path firstDir = first.directory().orElseThrow();
     PolicyRepository reader = open();
     assertThat(reader.headCommit()).contains(head);
 
     PolicyRepository second = open();
-    second.cloneOrOpen();
+    second.prepare();
 
     assertThat(firstDir).doesNotExist();
     assertThat(second.directory()).get().isNotEqualTo(firstDir);
@@ -142,13 +142,13 @@ class PolicyRepositoryTest {
   void reuseClonePathKeepsTheFixedCloneAcrossLeaders() throws Exception {
     String head = git.commit("one", files("a.rego", "package a\n"));
     PolicyRepository first = open("OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true");
-    first.cloneOrOpen();
+    first.prepare();
     assertThat(first.directory()).contains(tmp.resolve("clones").resolve("opal_repo_clone"));
     first.close();
 
     String newer = git.commit("two", files("a.rego", "package b\n"));
     PolicyRepository second = open("OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true");
-    assertThat(second.cloneOrOpen()).isEqualTo(head);
+    assertThat(second.prepare()).isEqualTo(head);
     // what changed while no leader ran is found by the next fetch
     assertThat(second.fetchAndUpdate()).get().extracting(PolicyChange::newHash).isEqualTo(newer);
   }
@@ -156,7 +156,7 @@ class PolicyRepositoryTest {
   @Test
   void reusedCloneOfAnotherRepositoryIsRefused() throws Exception {
     git.commit("one", files("a.rego", "package a\n"));
-    open("OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true").cloneOrOpen();
+    open("OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true").prepare();
     GitFixture other = new GitFixture(tmp.resolve("other"), "master");
     try {
       other.commit("x", files("b.rego", "package b\n"));
@@ -167,7 +167,7 @@ class PolicyRepositoryTest {
                       "OPAL_POLICY_REPO_URL", other.url(),
                       "OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true")));
       opened.add(wrong);
-      assertThatThrownBy(wrong::cloneOrOpen)
+      assertThatThrownBy(wrong::prepare)
           .isInstanceOf(PolicyRepoException.class)
           .hasMessageContaining("is of " + git.url());
     } finally {
@@ -180,7 +180,7 @@ class PolicyRepositoryTest {
     git.commit("one", files("a.rego", "package a\n"));
     PolicyRepository repo = open("OPAL_POLICY_REPO_MAIN_BRANCH", "main");
 
-    assertThatThrownBy(repo::cloneOrOpen)
+    assertThatThrownBy(repo::prepare)
         .isInstanceOf(PolicyRepoException.class)
         .hasMessageContaining("branch 'main' (OPAL_POLICY_REPO_MAIN_BRANCH) does not exist");
   }
@@ -190,7 +190,7 @@ class PolicyRepositoryTest {
     PolicyRepository repo =
         open("OPAL_POLICY_REPO_URL", "file://" + tmp.resolve("nowhere.git"));
 
-    assertThatThrownBy(repo::cloneOrOpen)
+    assertThatThrownBy(repo::prepare)
         .isInstanceOf(PolicyRepoException.class)
         .hasMessageContaining("cannot fetch file://");
     assertThat(repo.headCommit()).isEmpty();
@@ -208,7 +208,7 @@ class PolicyRepositoryTest {
   void readersSeeWholeCommitsWhileTheLeaderUpdates() throws Exception {
     git.commit("v0", files("a.rego", "package v0\n", "b.rego", "package v0\n"));
     PolicyRepository leader = open();
-    leader.cloneOrOpen();
+    leader.prepare();
     PolicyRepository reader = open();
     PolicyBundleBuilder builder = new PolicyBundleBuilder(reader);
     AtomicBoolean stop = new AtomicBoolean();

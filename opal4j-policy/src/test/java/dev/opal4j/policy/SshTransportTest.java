@@ -83,7 +83,7 @@ class SshTransportTest {
     PolicyRepoSettings settings =
         git.settings("OPAL_POLICY_REPO_URL", sshUrl(), "OPAL_POLICY_REPO_SSH_KEY", key);
     try (PolicyRepository repo = new PolicyRepository(settings)) {
-      assertThat(repo.cloneOrOpen()).isEqualTo(first);
+      assertThat(repo.prepare()).isEqualTo(first);
 
       String second = git.commit("two", files("a.rego", "package b\n"));
       assertThat(repo.fetchAndUpdate()).get().extracting(PolicyChange::newHash).isEqualTo(second);
@@ -102,7 +102,7 @@ class SshTransportTest {
             "OPAL_POLICY_REPO_URL", sshUrl(),
             "OPAL_POLICY_REPO_SSH_KEY", openSshPem(gen.generateKeyPair()));
     try (PolicyRepository repo = new PolicyRepository(settings)) {
-      assertThatThrownBy(repo::cloneOrOpen)
+      assertThatThrownBy(repo::prepare)
           .isInstanceOf(PolicyRepoException.class)
           .hasMessageContaining("cannot fetch ssh://git@127.0.0.1");
     }
