@@ -173,7 +173,6 @@ public record ServerConfig(
     // read here so that it is a known name and a bad value stops start-up; the Redis and NATS
     // backends read it again with the same rule (decimal seconds, at least 0.3)
     r.seconds("OPAL_LEADER_LEASE_SECONDS", 10, 0.3);
-    policySourceType(r);
 
     AuthSettings auth = AuthSettings.bind(r);
     String jwksRoute = r.string("OPAL_AUTH_JWKS_URL", "/.well-known/jwks.json");
@@ -304,18 +303,6 @@ public record ServerConfig(
 
   private static final java.util.regex.Pattern BARE_SCHEME =
       java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://");
-
-  /**
-   * Upstream's {@code OPAL_POLICY_SOURCE_TYPE}: {@code GIT} is what opal4j does; {@code API}
-   * (bundles from {@code OPAL_POLICY_BUNDLE_URL}) is recognised but not implemented.
-   */
-  private static void policySourceType(EnvBinder r) {
-    String type = r.choice("OPAL_POLICY_SOURCE_TYPE", "GIT", List.of("GIT", "API"));
-    if (type.equals("API")) {
-      r.warn("OPAL_POLICY_SOURCE_TYPE=API: recognised upstream OPAL setting, not implemented by opal4j: ignored"
-          + " (opal4j serves policy from the git repository in OPAL_POLICY_REPO_URL only)");
-    }
-  }
 
   private static JsonNode dataConfigSources(EnvBinder r, String allDataUrl, String allDataTopic) {
     String raw = r.raw("OPAL_DATA_CONFIG_SOURCES");

@@ -20,7 +20,8 @@ import java.util.Optional;
 public final class SettingsCatalog {
   /** README's sections, in order. */
   public static final List<String> GROUPS = List.of(
-      "Serving", "Logs and shutdown", "Broadcast backbone", "Auth", "Data", "Policy source (git)", "Statistics",
+      "Serving", "Logs and shutdown", "Broadcast backbone", "Auth", "Data", "Policy source", "Policy source (bundle server)",
+      "Statistics",
       "Limits (opal4j)");
 
   private static final List<Setting> ALL = build();
@@ -164,20 +165,24 @@ public final class SettingsCatalog {
     s.add(plain(g, "OPAL_DATA_CONFIG_ROUTE", "/data/config", "route of the data sources configuration"));
     s.add(plain(g, "OPAL_DATA_CALLBACK_DEFAULT_ROUTE", "/data/callback_report", "route of clients' update reports"));
 
-    g = "Policy source (git)";
-    s.add(uri(g, "OPAL_POLICY_REPO_URL", null, "`https://…`, `ssh://…`/`git@…` or `file://…`; unset: `GET /policy`"
-        + " answers 503"));
-    s.add(plain(g, "OPAL_POLICY_SOURCE_TYPE", "GIT", "`GIT`; upstream's `API` (bundles from `OPAL_POLICY_BUNDLE_URL`)"
-        + " is not implemented: warned and ignored"));
+    g = "Policy source";
+    s.add(plain(g, "OPAL_POLICY_SOURCE_TYPE", "GIT", "`GIT`: policy from the git repository in `OPAL_POLICY_REPO_URL`;"
+        + " `API`: from the bundle server in `OPAL_POLICY_BUNDLE_URL` (next table). Either way the node keeps a local git"
+        + " repository that bundles, diffs and `policy:<dir>` updates are made from"));
+    s.add(uri(g, "OPAL_POLICY_REPO_URL", null, "`https://…`, `ssh://…`/`git@…` or `file://…`; unset (with `GIT`):"
+        + " `GET /policy` answers 503"));
     s.add(secret(g, "OPAL_POLICY_REPO_SSH_KEY", null, "private key for ssh URLs (text with `_` for newlines, or a"
         + " path)"));
     s.add(plain(g, "OPAL_POLICY_REPO_MAIN_BRANCH", "master", "branch to follow"));
-    s.add(plain(g, "OPAL_POLICY_REPO_CLONE_PATH", "`$CWD/regoclone`", "where the node's clone lives"));
-    s.add(plain(g, "OPAL_POLICY_REPO_CLONE_FOLDER_PREFIX", "opal_repo_clone", "name prefix of the clone's folder"));
-    s.add(plain(g, "OPAL_POLICY_REPO_REUSE_CLONE_PATH", "false", "reuse an existing clone at the clone path"));
-    s.add(plain(g, "OPAL_POLICY_REPO_POLLING_INTERVAL", "0", "seconds between fetches; 0 = webhook only"));
-    s.add(plain(g, "OPAL_POLICY_REPO_CLONE_TIMEOUT", "0", "give up the first clone after this many seconds (0 = retry"
-        + " forever)"));
+    s.add(plain(g, "OPAL_POLICY_REPO_CLONE_PATH", "`$CWD/regoclone`", "where the node's local repository lives (the"
+        + " clone, or the bundle server's commits)"));
+    s.add(plain(g, "OPAL_POLICY_REPO_CLONE_FOLDER_PREFIX", "opal_repo_clone", "name prefix of its folder"));
+    s.add(plain(g, "OPAL_POLICY_REPO_REUSE_CLONE_PATH", "false", "reuse an existing local repository at the clone"
+        + " path"));
+    s.add(plain(g, "OPAL_POLICY_REPO_POLLING_INTERVAL", "0", "seconds between fetches (git) or bundle downloads"
+        + " (`API`); 0 = webhook only"));
+    s.add(plain(g, "OPAL_POLICY_REPO_CLONE_TIMEOUT", "0", "give up the first clone (or first bundle) after this many"
+        + " seconds (0 = retry forever)"));
     s.add(plain(g, "OPAL_POLICY_REPO_MANIFEST_PATH", "\"\"", "manifest file ordering the bundle (`.manifest` lookup as"
         + " upstream)"));
     s.add(plain(g, "OPAL_FILTER_FILE_EXTENSIONS", ".rego,.json", "files in bundles"));
@@ -191,7 +196,30 @@ public final class SettingsCatalog {
     s.add(plain(g, "OPAL_POLICY_REPO_WEBHOOK_ENFORCE_BRANCH", "false", "ignore webhooks for other branches"));
     s.add(plain(g, "OPAL_REPO_WATCHER_ENABLED", "true", "`false`: serve bundles but never fetch"));
     s.add(plain(g, "OPAL_LEADER_LOCK_FILE_PATH", "/tmp/opal_server_leader.lock", "the node lock: one worker per node"
-        + " keeps the clone current"));
+        + " keeps the local repository current"));
+
+    g = "Policy source (bundle server)";
+    s.add(uri(g, "OPAL_POLICY_BUNDLE_URL", null, "with `OPAL_POLICY_SOURCE_TYPE=API` (then required): the bundle"
+        + " server's base URL, `http(s)://…` without query; `/bundle.tar.gz` is appended (a trailing `/` is dropped)"));
+    s.add(plain(g, "OPAL_POLICY_BUNDLE_SERVER_TYPE", "HTTP", "`HTTP`: `Authorization: Bearer <token>` when a token is"
+        + " set; `AWS-S3`: AWS Signature V4 (service `s3`) with the token id and token as access key; the URL is signed"
+        + " as given, path-style (`https://s3.<region>.amazonaws.com/<bucket>`) or virtual-hosted"));
+    s.add(secret(g, "OPAL_POLICY_BUNDLE_SERVER_TOKEN", null, "the bearer token (`HTTP`) or the secret access key"
+        + " (`AWS-S3`, required)"));
+    s.add(plain(g, "OPAL_POLICY_BUNDLE_SERVER_TOKEN_ID", null, "the access key id (`AWS-S3`, required)"));
+    s.add(plain(g, "OPAL_POLICY_BUNDLE_SERVER_AWS_REGION", "us-east-1", "the region the signature is made for"
+        + " (`AWS-S3`)"));
+    s.add(plain(g, "OPAL_POLICY_BUNDLE_TMP_PATH", "/tmp/bundle.tar.gz", "where the last accepted tarball is kept;"
+        + " its directory must exist and be writable (downloads go to `<path>.<pid>.part` beside it first)"));
+    s.add(plain(g, "OPAL_POLICY_BUNDLE_GIT_ADD_PATTERN", "*", "which files of the tarball are committed, as upstream's"
+        + " `git add` of a glob: matched component by component, a matched directory brings everything under it, a"
+        + " wildcard skips names starting with `.` (so `*` leaves a top-level `.manifest` out; `.` takes everything)"));
+    s.add(plain(g, "OPAL_POLICY_BUNDLE_MAX_BYTES", "67108864", "opal4j: largest tarball downloaded (compressed);"
+        + " a bigger one is refused"));
+    s.add(plain(g, "OPAL_POLICY_BUNDLE_MAX_EXTRACTED_BYTES", "268435456", "opal4j: largest total size of a"
+        + " tarball's files once extracted; a bigger one is refused"));
+    s.add(plain(g, "OPAL_POLICY_BUNDLE_MAX_ENTRIES", "10000", "opal4j: most entries (files, directories, links)"
+        + " in a tarball; more are refused"));
 
     g = "Statistics";
     s.add(plain(g, "OPAL_STATISTICS_ENABLED", "false", "fleet statistics: `GET /statistics` (`ServerStats`: `uptime`,"

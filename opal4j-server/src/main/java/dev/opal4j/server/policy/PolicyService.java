@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opal4j.core.hub.Hub;
 import dev.opal4j.core.hub.Subscriber;
 import dev.opal4j.core.hub.Subscription;
+import dev.opal4j.policy.BundleServerSource;
 import dev.opal4j.policy.FileLockLeaderElection;
 import dev.opal4j.policy.PolicyBundleBuilder;
 import dev.opal4j.policy.PolicyException;
 import dev.opal4j.policy.PolicyRepoSettings;
 import dev.opal4j.policy.PolicyRepository;
+import dev.opal4j.policy.PolicySource;
 import dev.opal4j.policy.PolicyWatcher;
 import dev.opal4j.policy.WebhookVerifier;
 import dev.opal4j.protocol.Ids;
@@ -32,8 +34,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The git policy source of one worker: serves {@code GET /policy} from the node's clone, accepts
- * {@code POST /webhook}, and, in the worker that holds the node's lock, keeps the clone current.
+ * The policy source of one worker: serves {@code GET /policy} from the node's local repository,
+ * accepts {@code POST /webhook}, and, in the worker that holds the node's lock, keeps the repository
+ * current from the git remote or, with {@code OPAL_POLICY_SOURCE_TYPE=API}, from the bundle server
+ * (a {@link PolicySource} either way).
  * Only the fleet leader among those publishes {@code policy:…} updates, so a commit is announced
  * once per fleet, not once per node as upstream does.
  *
@@ -50,6 +54,7 @@ public final class PolicyService implements AutoCloseable {
   private static final long FOLLOW_CHECK_MILLIS = 100;
 
   private final PolicyRepository repository;
+  private final PolicySource source;
   private final PolicyBundleBuilder bundles;
   private final WebhookVerifier verifier;
   private final FileLockLeaderElection nodeElection;
@@ -69,10 +74,11 @@ public final class PolicyService implements AutoCloseable {
     this.hub = hub;
     this.fleet = fleet;
     this.repository = new PolicyRepository(settings);
+    this.source = settings.bundleServer() == null ? repository : new BundleServerSource(repository);
     this.bundles = new PolicyBundleBuilder(repository);
     this.verifier = new WebhookVerifier(settings);
     this.nodeElection = FileLockLeaderElection.forSettings(settings);
-    this.watcher = new PolicyWatcher(repository, nodeElection, (topics, dataJson) -> {
+    this.watcher = new PolicyWatcher(source, nodeElection, (topics, dataJson) -> {
       if (fleet.isLeader()) {
         log.info("policy update: publishing {} topic(s) {}", topics.size(), topics);
         publisher.publish(topics, dataJson, null);
@@ -96,7 +102,7 @@ public final class PolicyService implements AutoCloseable {
     hub.holdInbound(service::untilServed);
     service.watcher.start();
     service.nodeElection.start();
-    log.info("policy source {} (branch {}): watching", settings.redactedRepoUrl(), settings.mainBranch());
+    log.info("policy source: {}: watching", service.source.describe());
     return service;
   }
 
@@ -214,6 +220,9 @@ public final class PolicyService implements AutoCloseable {
     watcher.close();
     nodeElection.close();
     fleet.close();
+    if (source instanceof BundleServerSource bundleServer) {
+      bundleServer.close();
+    }
     repository.close();
   }
 

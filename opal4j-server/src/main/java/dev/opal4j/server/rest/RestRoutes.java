@@ -45,7 +45,9 @@ public final class RestRoutes {
   private final LoadLimiter loadLimiter; // null without OPAL_CLIENT_LOAD_LIMIT_NOTATION
   private final ClientReports clients;
 
-  private final dev.opal4j.server.policy.PolicyService policy; // null without OPAL_POLICY_REPO_URL
+  private static final String NO_POLICY_SOURCE =
+      "no policy source is configured (OPAL_POLICY_REPO_URL, or OPAL_POLICY_SOURCE_TYPE=API with OPAL_POLICY_BUNDLE_URL)";
+  private final dev.opal4j.server.policy.PolicyService policy; // null without a policy source
 
   /** The readiness probe's route (opal4j's; upstream has none). */
   public static final String READY_ROUTE = "/ready";
@@ -99,14 +101,14 @@ public final class RestRoutes {
         return;
       }
       if (policy == null) {
-        json(ctx, 503, "{\"detail\": \"policy repo was not found: no policy source is configured (OPAL_POLICY_REPO_URL)\"}");
+        json(ctx, 503, "{\"detail\": \"policy repo was not found: " + NO_POLICY_SOURCE + "\"}");
       } else {
         policy.policy(ctx);
       }
     });
     router.post("/webhook").handler(ctx -> {
       if (policy == null) {
-        json(ctx, 503, "{\"detail\": \"no policy source is configured (OPAL_POLICY_REPO_URL)\"}");
+        json(ctx, 503, "{\"detail\": \"" + NO_POLICY_SOURCE + "\"}");
       } else {
         policy.webhook(ctx);
       }

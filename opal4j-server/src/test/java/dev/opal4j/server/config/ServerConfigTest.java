@@ -141,16 +141,28 @@ class ServerConfigTest {
     ServerConfig.Binding b = ServerConfig.bind(Map.of(
         "OPAL_LOG_COLORIZE", "true",
         "OPAL_SCOPES", "true",
-        "OPAL_POLICY_SOURCE_TYPE", "API",
         "OPAL_SERVER_BIND_PORT", "7003"));
 
     assertThat(b.warnings()).containsExactlyInAnyOrder(
         "OPAL_LOG_COLORIZE: recognised upstream OPAL setting, not implemented by opal4j: ignored",
         "OPAL_SCOPES: recognised upstream OPAL setting, not implemented by opal4j: ignored",
         "OPAL_SERVER_BIND_PORT: recognised upstream OPAL setting, not implemented by opal4j: ignored"
-            + " (opal4j's setting for this is UVICORN_PORT)",
-        "OPAL_POLICY_SOURCE_TYPE=API: recognised upstream OPAL setting, not implemented by opal4j: ignored"
-            + " (opal4j serves policy from the git repository in OPAL_POLICY_REPO_URL only)");
+            + " (opal4j's setting for this is UVICORN_PORT)");
+  }
+
+  @Test
+  void theBundleServerSourceIsBoundAndItsConfigurationErrorsStopStartUp() throws Exception {
+    ServerConfig c = ServerConfig.fromEnv(Map.of("OPAL_POLICY_SOURCE_TYPE", "api",
+        "OPAL_POLICY_BUNDLE_URL", "https://bundles.example.com", "OPAL_POLICY_BUNDLE_TMP_PATH",
+        System.getProperty("java.io.tmpdir") + "/bundle.tar.gz"));
+    assertThat(c.policy().enabled()).isTrue();
+    assertThat(c.policy().bundleServer().bundleUri().toString()).isEqualTo("https://bundles.example.com/bundle.tar.gz");
+
+    assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("OPAL_POLICY_SOURCE_TYPE", "API",
+        "OPAL_POLICY_BUNDLE_SERVER_TYPE", "AWS-S3")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("OPAL_POLICY_SOURCE_TYPE=API needs OPAL_POLICY_BUNDLE_URL")
+        .hasMessageContaining("OPAL_POLICY_BUNDLE_SERVER_TYPE=AWS-S3 needs OPAL_POLICY_BUNDLE_SERVER_TOKEN_ID");
   }
 
   @Test
