@@ -49,11 +49,12 @@ class SettingsCatalogTest {
   @Test
   void everySecretSettingIsMarkedSecret() {
     for (String name : Set.of("OPAL_AUTH_PRIVATE_KEY", "OPAL_AUTH_PRIVATE_KEY_PASSPHRASE", "OPAL_AUTH_MASTER_TOKEN",
-        "OPAL_POLICY_REPO_SSH_KEY", "OPAL_POLICY_REPO_WEBHOOK_SECRET", "UVICORN_SSL_KEYFILE_PASSWORD")) {
+        "OPAL_POLICY_REPO_SSH_KEY", "OPAL_POLICY_REPO_WEBHOOK_SECRET", "UVICORN_SSL_KEYFILE_PASSWORD",
+        "OPAL_POLICY_BUNDLE_SERVER_TOKEN")) {
       assertThat(SettingsCatalog.named(name)).as(name).get()
           .extracting(Setting::secrecy).isEqualTo(Setting.Secrecy.SECRET);
     }
-    for (String name : Set.of("OPAL_BROADCAST_URI", "OPAL_POLICY_REPO_URL")) {
+    for (String name : Set.of("OPAL_BROADCAST_URI", "OPAL_POLICY_REPO_URL", "OPAL_POLICY_BUNDLE_URL")) {
       assertThat(SettingsCatalog.named(name)).as(name).get()
           .extracting(Setting::secrecy).isEqualTo(Setting.Secrecy.URI_CREDENTIALS);
     }
