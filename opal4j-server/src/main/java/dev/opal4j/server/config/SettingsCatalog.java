@@ -20,8 +20,8 @@ import java.util.Optional;
 public final class SettingsCatalog {
   /** README's sections, in order. */
   public static final List<String> GROUPS = List.of(
-      "Serving", "Logs and shutdown", "Broadcast backbone", "Auth", "Data", "Policy source", "Policy source (bundle server)",
-      "Statistics",
+      "Serving", "Logs and shutdown", "Broadcast backbone", "Auth", "Data", "Policy source",
+      "Policy source (bundle server)", "Statistics",
       "Limits (opal4j)");
 
   private static final List<Setting> ALL = build();
