@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -133,15 +134,15 @@ final class BundleDownloader implements AutoCloseable {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
     // the request timeout covers the response headers only: a body that trickles is cut here
-    AtomicBoolean finished = new AtomicBoolean();
+    // (orTimeout's timer is cancelled when the download completes)
     AtomicBoolean timedOut = new AtomicBoolean();
-    CompletableFuture.delayedExecutor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-        .execute(() -> {
-          if (!finished.get()) {
-            timedOut.set(true);
-            closeQuietly(body);
-          }
-        });
+    CompletableFuture<Void> reading = new CompletableFuture<>();
+    reading.orTimeout(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
+      if (error instanceof TimeoutException) {
+        timedOut.set(true);
+        closeQuietly(body);
+      }
+    });
     long total = 0;
     try (OutputStream out = Files.newOutputStream(into)) {
       byte[] buffer = new byte[64 * 1024];
@@ -161,7 +162,7 @@ final class BundleDownloader implements AutoCloseable {
       }
       throw e;
     } finally {
-      finished.set(true);
+      reading.complete(null);
     }
     String etag = response.headers().firstValue("ETag").orElse(null);
     return new Downloaded(into, etag, HexFormat.of().formatHex(sha256.digest()), total);
