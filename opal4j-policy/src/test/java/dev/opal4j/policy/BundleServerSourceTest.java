@@ -126,9 +126,12 @@ class BundleServerSourceTest {
     String etag = server.serve(Tarball.of(V1));
     Node node = node("node");
     BundleServerSource source = node.source();
-    String head = source.prepare();
-
-    assertThat(source.fetchAndUpdate()).isEmpty();
+    String head;
+    try (CapturedLogs logs = new CapturedLogs()) {
+      head = source.prepare();
+      assertThat(source.fetchAndUpdate()).isEmpty();
+      assertThat(logs.text()).as("the bearer token is never logged, even at DEBUG").doesNotContain(TOKEN);
+    }
     List<BundleServer.Request> requests = server.requests();
     assertThat(requests).hasSize(2);
     assertThat(requests.get(0).ifNoneMatch()).isNull();

@@ -66,6 +66,24 @@ class S3BundleServerTest {
   }
 
   @Test
+  void neitherSecretAppearsInAnyLogLineEvenAtDebug() throws Exception {
+    String bucket = s3.bucketUrl("quiet");
+    s3.put("quiet", "bundle.tar.gz", Tarball.of(Map.of("a.rego", "package a\n")));
+    try (CapturedLogs logs = new CapturedLogs();
+        PolicyRepository good = repository(bucket, S3Fixture.SECRET_KEY);
+        BundleServerSource source = new BundleServerSource(good);
+        PolicyRepository bad = repository(bucket, "wrong-" + S3Fixture.SECRET_KEY);
+        BundleServerSource refused = new BundleServerSource(bad)) {
+      source.prepare();
+      source.fetchAndUpdate();
+      assertThatThrownBy(refused::prepare).isInstanceOf(PolicyRepoException.class);
+      org.slf4j.LoggerFactory.getLogger(getClass()).info("settings: {}", good.settings());
+
+      assertThat(logs.text()).contains("token=***").doesNotContain(S3Fixture.SECRET_KEY);
+    }
+  }
+
+  @Test
   void aWrongSecretIsRefusedByTheServerWithAClearErrorAndTheWatcherKeepsTrying() throws Exception {
     String bucket = s3.bucketUrl("wrong-secret");
     s3.put("wrong-secret", "bundle.tar.gz", Tarball.of(Map.of("a.rego", "package a\n")));
