@@ -182,6 +182,32 @@ class BundleServerSourceTest {
   }
 
   @Test
+  void aReusedRepositoryIsServedAtOnceAndCatchesUpAtTheFirstPoll() throws Exception {
+    server.serve(Tarball.of(V1));
+    String first = node("node", "OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true").source().prepare();
+    server.serve(Tarball.of(files("x.rego", "package x\n")));
+
+    BundleServerSource restarted = node("node", "OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true").source();
+    assertThat(restarted.prepare()).isEqualTo(first);
+    assertThat(restarted.fetchAndUpdate().orElseThrow().oldHash()).isEqualTo(first);
+  }
+
+  @Test
+  void aGitCloneAtTheReusedPathIsNotTakenOver() throws Exception {
+    server.serve(Tarball.of(V1));
+    Path clone = tmp.resolve("node").resolve("opal_repo_clone");
+    org.eclipse.jgit.api.Git.init().setBare(true).setGitDir(clone.toFile()).call().close();
+    var config = org.eclipse.jgit.storage.file.FileRepositoryBuilder.create(clone.toFile()).getConfig();
+    config.setString("remote", "origin", "url", "https://git.example.com/policies.git");
+    config.save();
+
+    assertThatThrownBy(node("node", "OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true").source()::prepare)
+        .isInstanceOf(PolicyRepoException.class)
+        .hasMessage("the existing repository at " + clone + " is a clone of https://git.example.com/policies.git,"
+            + " not a bundle repository (remove it or change OPAL_POLICY_REPO_CLONE_PATH)");
+  }
+
+  @Test
   void theWatcherPublishesOneUpdatePerNewTarball() throws Exception {
     server.serve(Tarball.of(V1));
     Node node = node("node");
