@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jgit.dircache.DirCache;
 import org.eclipse.jgit.dircache.DirCacheBuilder;
 import org.eclipse.jgit.dircache.DirCacheEntry;
@@ -63,7 +64,7 @@ public final class BundleServerSource implements PolicySource, AutoCloseable {
   private String lastTag;
   /** What {@link #lastTag} is sent as in {@code If-None-Match}: the last ETag, if the server sent one. */
   private String lastEtag;
-  private final java.util.concurrent.atomic.AtomicLong notModified = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong notModified = new AtomicLong();
 
   public BundleServerSource(PolicyRepository repository) {
     this.repository = repository;
@@ -157,15 +158,15 @@ public final class BundleServerSource implements PolicySource, AutoCloseable {
   private ObjectId commit(BundleDownloader.Downloaded bundle, ObjectId head) throws PolicyRepoException {
     String tag = tag(bundle);
     try {
-      archive.read(bundle.file(), BundleArchive.Visitor.NONE); // nothing is written for a refused tarball
+      // checked in full first, so that nothing is written for a refused tarball
+      if (archive.read(bundle.file(), BundleArchive.Visitor.NONE).stream().noneMatch(addPattern::selects)) {
+        throw new BundleRefusal(
+            "none of its files matches OPAL_POLICY_BUNDLE_GIT_ADD_PATTERN='" + addPattern + "'");
+      }
       ObjectId commit;
       try (ObjectInserter inserter = repo.newObjectInserter()) {
         TreeWriter tree = new TreeWriter(inserter);
         archive.read(bundle.file(), tree);
-        if (tree.entries.isEmpty()) {
-          throw new BundleRefusal(
-              "none of its files matches OPAL_POLICY_BUNDLE_GIT_ADD_PATTERN='" + addPattern + "'");
-        }
         commit = inserter.insert(commitOf(tree.write()));
         inserter.flush();
       }
@@ -196,7 +197,8 @@ public final class BundleServerSource implements PolicySource, AutoCloseable {
     try {
       return repository.moveHead(repo, head, commit);
     } catch (IOException e) {
-      throw new PolicyRepoException("cannot move the local policy branch to " + commit.name() + ": " + e.getMessage(), e);
+      throw new PolicyRepoException(
+          "cannot move the local policy branch to " + commit.name() + ": " + e.getMessage(), e);
     }
   }
 
@@ -242,7 +244,8 @@ public final class BundleServerSource implements PolicySource, AutoCloseable {
         Files.move(file, settings.tmpPath(), StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {
-      log.warn("cannot keep the accepted bundle at {} (OPAL_POLICY_BUNDLE_TMP_PATH): {}", settings.tmpPath(), e.toString());
+      log.warn("cannot keep the accepted bundle at {} (OPAL_POLICY_BUNDLE_TMP_PATH): {}",
+          settings.tmpPath(), e.toString());
       deleteQuietly(file);
     }
   }
