@@ -3,6 +3,7 @@ package dev.opal4j.policy;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,7 +83,8 @@ final class BundleArchive {
     int entries = 0;
     try (InputStream raw = new BufferedInputStream(Files.newInputStream(tarball));
         GzipCompressorInputStream gzip = gunzip(raw);
-        TarArchiveInputStream tar = new TarArchiveInputStream(gzip)) {
+        // names as UTF-8 on every node, whatever its locale: the commit must be the same everywhere
+        TarArchiveInputStream tar = new TarArchiveInputStream(gzip, StandardCharsets.UTF_8.name())) {
       TarArchiveEntry entry;
       while ((entry = next(tar)) != null) {
         if (++entries > maxEntries) {
