@@ -6,6 +6,8 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /** Every log line of this JVM at DEBUG, with its exception messages, while open. */
@@ -25,8 +27,12 @@ final class CapturedLogs implements AutoCloseable {
   }
 
   String text() {
+    List<ILoggingEvent> events;
+    synchronized (appender) { // AppenderBase appends under this lock; other threads may still log
+      events = new ArrayList<>(appender.list);
+    }
     StringBuilder b = new StringBuilder();
-    for (ILoggingEvent e : appender.list) {
+    for (ILoggingEvent e : events) {
       b.append(e.getFormattedMessage()).append('\n');
       for (IThrowableProxy t = e.getThrowableProxy(); t != null; t = t.getCause()) {
         b.append(t.getMessage()).append('\n');
