@@ -192,10 +192,6 @@ public final class PolicyRepository implements PolicySource, AutoCloseable {
    * Whether the tracked branch is at {@code commit} or past it, so that {@code GET /policy} already
    * serves what an update announcing {@code commit} announced. False while there is no clone, the
    * commit is unknown here, or {@code commit} is not a full object id.
-   *
-   * <p>A bundle server's commits have no parents, so "past it" cannot be read from the history:
-   * there, a commit this repository holds was its head once, and the head has only moved on since
-   * (to a newer tarball, or back to an older one the server serves again), so holding it is enough.
    */
   public boolean serves(String commit) {
     if (!ObjectId.isId(commit)) {
@@ -213,9 +209,6 @@ public final class PolicyRepository implements PolicySource, AutoCloseable {
       }
       if (!r.getObjectDatabase().has(target)) {
         return false;
-      }
-      if (settings.bundleServer() != null) {
-        return true;
       }
       try (RevWalk walk = new RevWalk(r)) {
         return walk.isMergedInto(walk.parseCommit(target), walk.parseCommit(ref.getObjectId()));

@@ -182,22 +182,6 @@ class BundleServerSourceTest {
   }
 
   @Test
-  void aNodeThatMovedPastAnAnnouncedCommitServesIt() throws Exception {
-    server.serve(Tarball.of(V1));
-    Node node = node("node");
-    String first = node.source().prepare();
-    server.serve(Tarball.of(files("x.rego", "package x\n")));
-    String second = node.source().fetchAndUpdate().orElseThrow().newHash();
-    server.serve(Tarball.of(files("y.rego", "package y\n")));
-    node.source().fetchAndUpdate().orElseThrow();
-
-    // a late announcement of an older tarball is not held back on this node
-    assertThat(node.repo().serves(second)).isTrue();
-    assertThat(node.repo().serves(first)).isTrue();
-    assertThat(node.repo().serves("0".repeat(40))).isFalse();
-  }
-
-  @Test
   void aReusedRepositoryIsServedAtOnceAndCatchesUpAtTheFirstPoll() throws Exception {
     server.serve(Tarball.of(V1));
     String first = node("node", "OPAL_POLICY_REPO_REUSE_CLONE_PATH", "true").source().prepare();
