@@ -192,6 +192,12 @@ public final class PolicyRepository implements PolicySource, AutoCloseable {
    * Whether the tracked branch is at {@code commit} or past it, so that {@code GET /policy} already
    * serves what an update announcing {@code commit} announced. False while there is no clone, the
    * commit is unknown here, or {@code commit} is not a full object id.
+   *
+   * <p>With the bundle source commits have no parents, so a node that has already moved past an
+   * announced tarball answers false, and its followers hold that (late) update for up to the
+   * follow timeout. Counting every commit the repository holds as served would be wrong: a
+   * commit's objects are written before the branch moves to it, and a follower checking in between
+   * would let clients fetch the old bundle.
    */
   public boolean serves(String commit) {
     if (!ObjectId.isId(commit)) {
