@@ -1,5 +1,6 @@
 package dev.opal4j.server;
 
+import dev.opal4j.protocol.Opal4jVersion;
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
@@ -11,6 +12,7 @@ import dev.opal4j.core.hub.Hub;
 import dev.opal4j.core.hub.TopicRegistry;
 import dev.opal4j.protocol.CloseCodes;
 import dev.opal4j.protocol.Ids;
+import dev.opal4j.server.publish.UpdatePublisher;
 import dev.opal4j.server.auth.AuthConfigurationException;
 import dev.opal4j.server.auth.JwtAuthority;
 import dev.opal4j.server.config.ServerConfig;
@@ -171,7 +173,7 @@ public final class OpalServer implements AutoCloseable {
     if (config.statistics().enabled()) {
       // the backbone notifier id doubles as the stats worker id, so peers can tell whose clients are whose
       stats = new dev.opal4j.server.stats.FleetStatistics(config.statistics(), publisher,
-          backbone == null ? Ids.uuidHex() : backbone.notifierId(), BuildInfo.version(), config.workers(),
+          backbone == null ? Ids.uuidHex() : backbone.notifierId(), Opal4jVersion.current(), config.workers(),
           java.time.Instant.now(), System::nanoTime, () -> ThreadLocalRandom.current().nextDouble());
       hub.observe(stats);
     }
@@ -237,7 +239,7 @@ public final class OpalServer implements AutoCloseable {
       statsRef.start(loop);
     }
     log.info("opal4j {} listening on {}:{} ({} event loops, {} worker(s), backbone: {}, auth: {})",
-        BuildInfo.version(), config.host(), boundPort[0], instances, config.workers(),
+        Opal4jVersion.current(), config.host(), boundPort[0], instances, config.workers(),
         config.broadcastUri() == null ? "none (single worker)"
             : dev.opal4j.broadcast.spi.UriRedaction.redact(config.broadcastUri().toString()),
         auth.secured() ? "JWT " + config.auth().algorithm() : "insecure");

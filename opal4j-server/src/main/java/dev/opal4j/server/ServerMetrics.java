@@ -1,5 +1,6 @@
 package dev.opal4j.server;
 
+import dev.opal4j.protocol.Opal4jVersion;
 import dev.opal4j.core.backbone.BackboneState;
 import dev.opal4j.core.backbone.BackboneStatus;
 import dev.opal4j.core.backbone.BackboneSupervisor;
@@ -73,7 +74,7 @@ public final class ServerMetrics implements AutoCloseable {
     new ProcessorMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
-    Gauge.builder("opal.build.info", () -> 1).tag("version", BuildInfo.version())
+    Gauge.builder("opal.build.info", () -> 1).tag("version", Opal4jVersion.current())
         .description("opal4j's version; always 1").strongReference(true).register(registry);
     localDelivery = latency("opal.update.delivery", "time from a publish in this worker (source=local) or an update's"
         + " arrival from the backbone (source=backbone) until every local subscriber's connection had it", "source", "local");

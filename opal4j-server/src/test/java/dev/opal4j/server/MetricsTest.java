@@ -1,5 +1,6 @@
 package dev.opal4j.server;
 
+import dev.opal4j.protocol.Opal4jVersion;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,8 +35,8 @@ class MetricsTest {
       assertThat(metrics).contains("jvm_gc_", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
           "process_cpu_usage", "system_cpu_count", "process_files_open_files", "process_uptime_seconds",
           "jvm_info{");
-      assertThat(BuildInfo.version()).isNotEqualTo("unknown").doesNotContain("${");
-      assertThat(sample(metrics, "opal_build_info", "version=\"" + BuildInfo.version() + "\"")).hasValue(1.0);
+      assertThat(Opal4jVersion.current()).isNotEqualTo("unknown").doesNotContain("${");
+      assertThat(sample(metrics, "opal_build_info", "version=\"" + Opal4jVersion.current() + "\"")).hasValue(1.0);
     }
   }
 

@@ -1,13 +1,13 @@
 package dev.opal4j.server.cli;
 
-import dev.opal4j.server.BuildInfo;
+import dev.opal4j.protocol.Opal4jVersion;
 import picocli.CommandLine.IVersionProvider;
 
-/** {@code opal-server --version}: the build's version, from the one place it is kept ({@link BuildInfo}). */
+/** {@code opal-server --version}: the build's version, from the one place it is kept ({@link Opal4jVersion}). */
 public final class ServerVersion implements IVersionProvider {
   /** The version, e.g. {@code 0.2.0}, or {@code unknown}. */
   public static String version() {
-    return BuildInfo.version();
+    return Opal4jVersion.current();
   }
 
   @Override

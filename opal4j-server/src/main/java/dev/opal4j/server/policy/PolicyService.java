@@ -17,7 +17,7 @@ import dev.opal4j.protocol.Ids;
 import dev.opal4j.protocol.Json;
 import dev.opal4j.protocol.NotifyFrames;
 import dev.opal4j.protocol.PythonJson;
-import dev.opal4j.server.UpdatePublisher;
+import dev.opal4j.server.publish.UpdatePublisher;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.opal4j.server.rest;
 
+import dev.opal4j.protocol.Opal4jVersion;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +8,7 @@ import dev.opal4j.protocol.DataUpdates;
 import dev.opal4j.protocol.Json;
 import dev.opal4j.protocol.PythonJson;
 import dev.opal4j.protocol.ValidationException;
-import dev.opal4j.server.UpdatePublisher;
+import dev.opal4j.server.publish.UpdatePublisher;
 import dev.opal4j.server.auth.AuthenticationException;
 import dev.opal4j.server.auth.JwtAuthority;
 import dev.opal4j.server.auth.PeerClaims;
@@ -67,7 +68,7 @@ public final class RestRoutes {
     this.auth = auth;
     this.publisher = publisher;
     this.report = report;
-    this.openApi = OpenApiDocument.forConfig(config, dev.opal4j.server.BuildInfo.version());
+    this.openApi = OpenApiDocument.forConfig(config, Opal4jVersion.current());
     this.loadLimiter = config.loadLimit() == null ? null : new LoadLimiter(config.loadLimit(), System::nanoTime);
   }
 

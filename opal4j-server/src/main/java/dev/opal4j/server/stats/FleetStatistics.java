@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.opal4j.core.hub.HubObserver;
 import dev.opal4j.core.hub.Subscriber;
 import dev.opal4j.protocol.Json;
-import dev.opal4j.server.UpdatePublisher;
+import dev.opal4j.server.publish.UpdatePublisher;
 import dev.opal4j.server.config.ServerConfig;
 import java.time.Instant;
 import java.time.LocalDateTime;

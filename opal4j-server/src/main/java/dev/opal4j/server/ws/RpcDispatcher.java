@@ -8,7 +8,7 @@ import dev.opal4j.protocol.Json;
 import dev.opal4j.protocol.ProtocolException;
 import dev.opal4j.protocol.RpcCodec;
 import dev.opal4j.protocol.RpcMessage;
-import dev.opal4j.server.UpdatePublisher;
+import dev.opal4j.server.publish.UpdatePublisher;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

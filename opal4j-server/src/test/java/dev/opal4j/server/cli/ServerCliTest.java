@@ -125,13 +125,13 @@ class ServerCliTest {
 
   @Test
   void checkConfigExits2NamingEveryBadVariable() {
-    int code = execute(Map.of("UVICORN_PORT", "seventy", "OPAL_BROADCAST_URI", "nats://127.0.0.1:4222"),
+    int code = execute(Map.of("UVICORN_PORT", "seventy", "OPAL_BROADCAST_URI", "amqp://127.0.0.1:5672"),
         "check-config");
-    int backboneCode = execute(Map.of("OPAL_BROADCAST_URI", "nats://127.0.0.1:4222"), "check-config");
+    int backboneCode = execute(Map.of("OPAL_BROADCAST_URI", "amqp://127.0.0.1:5672"), "check-config");
 
     assertThat(code).isEqualTo(2);
     assertThat(backboneCode).isEqualTo(2);
-    assertThat(err.toString()).contains("UVICORN_PORT='seventy' is not a whole number").contains("nats");
+    assertThat(err.toString()).contains("UVICORN_PORT='seventy' is not a whole number").contains("amqp");
     assertThat(runs).isEmpty();
   }
 }

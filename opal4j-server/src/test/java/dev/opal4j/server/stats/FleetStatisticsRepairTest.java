@@ -10,7 +10,7 @@ import dev.opal4j.core.hub.Subscription;
 import dev.opal4j.core.hub.TopicRegistry;
 import dev.opal4j.protocol.Json;
 import dev.opal4j.protocol.NotifyFrames;
-import dev.opal4j.server.UpdatePublisher;
+import dev.opal4j.server.publish.UpdatePublisher;
 import dev.opal4j.server.config.ServerConfig;
 import java.time.Duration;
 import java.time.Instant;

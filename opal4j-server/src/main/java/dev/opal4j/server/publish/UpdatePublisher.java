@@ -1,4 +1,4 @@
-package dev.opal4j.server;
+package dev.opal4j.server.publish;
 
 import dev.opal4j.core.backbone.BackboneSupervisor;
 import dev.opal4j.core.hub.Hub;
