@@ -5,6 +5,7 @@ import java.util.OptionalInt;
 
 /** Connecting or subscribing failed. {@link #kind()} says at which step. */
 public final class OpalConnectException extends IOException {
+  private static final long serialVersionUID = 1L;
   /** Where the connection attempt stopped. */
   public enum Kind {
     /** No TCP connection (refused, unknown host, unreachable). */

@@ -10,6 +10,7 @@ import dev.opal4j.protocol.Utf8;
 final class TextFrameAssembler {
   /** A message exceeded the limit; the rest of it is discarded. */
   static final class TooBigException extends Exception {
+    private static final long serialVersionUID = 1L;
     TooBigException(long size, long limit) {
       super("message of at least " + size + " bytes exceeds the limit of " + limit + " bytes");
     }

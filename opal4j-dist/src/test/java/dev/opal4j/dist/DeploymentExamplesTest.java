@@ -89,7 +89,7 @@ class DeploymentExamplesTest {
     } else if (server.path("broadcastPgsql").asBoolean()) {
       env.put("OPAL_BROADCAST_URI", "postgres://postgres:postgres@opal-pgsql:5432/postgres");
     }
-    server.path("extraEnv").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    server.path("extraEnv").properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
     return env;
   }
 
@@ -98,7 +98,7 @@ class DeploymentExamplesTest {
     JsonNode services = YAML.readTree(composeFile.toFile()).get("services");
     assertThat(services).as(composeFile + " has services").isNotNull();
     Map<String, Map<String, String>> result = new LinkedHashMap<>();
-    services.fields().forEachRemaining(service -> {
+    services.properties().forEach(service -> {
       if (service.getValue().path("image").asText().startsWith("opal4j")) {
         result.put(service.getKey(), environment(service.getValue().path("environment")));
       }
@@ -115,7 +115,7 @@ class DeploymentExamplesTest {
         env.put(pair[0], pair.length > 1 ? pair[1] : "");
       });
     } else {
-      node.fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+      node.properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
     }
     return env;
   }

@@ -1,5 +1,6 @@
 package dev.opal4j.it;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,7 +62,7 @@ final class CliProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     process.destroyForcibly();
     Files.deleteIfExists(out);
     Files.deleteIfExists(err);

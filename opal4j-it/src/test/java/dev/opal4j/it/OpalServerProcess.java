@@ -176,10 +176,15 @@ final class OpalServerProcess implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     process.destroy(); // SIGTERM: the supervisor stops its workers
-    if (!process.waitFor(15, TimeUnit.SECONDS)) {
+    try {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        kill();
+      }
+    } catch (InterruptedException e) {
       kill();
+      Thread.currentThread().interrupt();
     }
     process.toHandle().descendants().forEach(ProcessHandle::destroyForcibly);
     Files.deleteIfExists(log);

@@ -143,7 +143,7 @@ final class BundleArchive {
 
   private static GzipCompressorInputStream gunzip(InputStream raw) throws BundleRefusal {
     try {
-      return new GzipCompressorInputStream(raw, true);
+      return GzipCompressorInputStream.builder().setInputStream(raw).setDecompressConcatenated(true).get();
     } catch (IOException e) {
       throw new BundleRefusal("it is not gzip-compressed: " + e.getMessage(), e);
     }

@@ -6,6 +6,7 @@ package dev.opal4j.policy;
  * Unlike an I/O failure, the same tarball will be refused again, so it is not retried.
  */
 final class BundleRefusal extends Exception {
+  private static final long serialVersionUID = 1L;
   private final String etag;
 
   BundleRefusal(String message) {

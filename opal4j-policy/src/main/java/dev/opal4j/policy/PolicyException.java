@@ -5,6 +5,7 @@ package dev.opal4j.policy;
  * OPAL answers with and {@link #detail()} its {@code {"detail": ...}} text.
  */
 public class PolicyException extends Exception {
+  private static final long serialVersionUID = 1L;
   private final int httpStatus;
 
   public PolicyException(int httpStatus, String detail) {

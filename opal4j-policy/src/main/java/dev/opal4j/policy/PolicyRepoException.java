@@ -5,6 +5,7 @@ package dev.opal4j.policy;
  * credentials redacted, and never includes the SSH key.
  */
 public final class PolicyRepoException extends Exception {
+  private static final long serialVersionUID = 1L;
   public PolicyRepoException(String message, Throwable cause) {
     super(message, cause);
   }

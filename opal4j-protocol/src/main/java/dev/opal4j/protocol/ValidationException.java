@@ -9,10 +9,11 @@ import java.util.List;
  * {@code {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}} so callers see each bad field.
  */
 public final class ValidationException extends Exception {
+  private static final long serialVersionUID = 1L;
   /** One bad field: its location (e.g. {@code body, entries, 0, url}), a message and an error type. */
   public record FieldError(List<Object> loc, String msg, String type) {}
 
-  private final List<FieldError> errors;
+  private final transient List<FieldError> errors; // exceptions here are never serialized
 
   public ValidationException(List<FieldError> errors) {
     super(summarize(errors));

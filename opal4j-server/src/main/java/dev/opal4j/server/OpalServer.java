@@ -374,6 +374,7 @@ public final class OpalServer implements AutoCloseable {
 
   /** A reason the worker cannot start; the message is meant for the operator. */
   public static final class StartupException extends Exception {
+    private static final long serialVersionUID = 1L;
     public StartupException(String message) {
       super(message);
     }

@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -337,7 +338,7 @@ final class KafkaBroadcaster implements ResumableBroadcaster {
       reportLost(new BackboneUnavailableException(
           "reading Kafka topic '" + config.topic + "' at " + config.redactedUri + " failed: " + e, e));
     } finally {
-      closeQuietly(() -> consumer.close(CLOSE_TIMEOUT));
+      closeQuietly(() -> consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT)));
     }
   }
 
@@ -415,7 +416,7 @@ final class KafkaBroadcaster implements ResumableBroadcaster {
         }
       }
     } else if (consumer != null) {
-      closeQuietly(() -> consumer.close(CLOSE_TIMEOUT));
+      closeQuietly(() -> consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT)));
     }
     if (sender != null) {
       sender.shutdown();

@@ -204,6 +204,7 @@ final class NatsBroadcaster implements Broadcaster {
   /** With reconnecting off, a drop goes DISCONNECTED then CLOSED; either ends this broadcaster. */
   private final class LossWatcher implements ConnectionListener {
     @Override
+    @SuppressWarnings("deprecation") // jnats deprecates it, yet still declares it abstract
     public void connectionEvent(Connection conn, Events type) {
       if (connected && (type == Events.DISCONNECTED || type == Events.CLOSED)) {
         connectionLost(new IOException("connection to " + endpoint.redactedUri() + " closed"));

@@ -679,6 +679,7 @@ final class NatsLeaderElector implements LeaderElector {
 
   /** The server (or the account) has no JetStream, so there is no bucket to hold a lease. */
   private static final class NoJetStream extends IOException {
+    private static final long serialVersionUID = 1L;
     NoJetStream(String where) {
       super("JetStream is not enabled (" + where + "): the fleet-wide leader lease needs a key-value bucket."
           + " Enable JetStream on the server (nats-server -js, or 'jetstream {}' in its configuration), or add"

@@ -100,16 +100,18 @@ class PostgresLeaderElectorTest {
   void aSessionHoldingTheLockOutsideOpal4jKeepsEveryElectorFollowing() throws Exception {
     String election = "e-" + UUID.randomUUID();
     long key = PostgresLeaderElector.lockKey("EventNotifier", election);
-    try (Connection other = DriverManager.getConnection(server.jdbcUrl());
-        PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_lock(?)")) {
+    Connection other = DriverManager.getConnection(server.jdbcUrl());
+    try (PreparedStatement lock = other.prepareStatement("SELECT pg_advisory_lock(?)")) {
       lock.setLong(1, key);
       lock.execute();
       LeaderElector elector = started(election);
 
       await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> !elector.isLeader());
 
-      other.close();
+      other.close(); // the other session ends: its advisory lock goes with it
       await().atMost(Duration.ofSeconds(5)).until(elector::isLeader);
+    } finally {
+      other.close();
     }
   }
 

@@ -8,6 +8,7 @@ import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.LeaderElector;
 import dev.opal4j.testkit.RedisServer;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -82,7 +83,7 @@ class RedisLeaderElectorTest {
     elector.onLeadershipChange(events::add);
     await().atMost(Duration.ofSeconds(5)).until(elector::isLeader);
 
-    redis.psetex(key, 3000, "someone-else");
+    redis.set(key, "someone-else", SetArgs.Builder.px(3000));
 
     await().atMost(Duration.ofSeconds(2)).until(() -> !elector.isLeader());
     assertThat(events).containsExactly(true, false);
@@ -97,7 +98,7 @@ class RedisLeaderElectorTest {
     String election = "e-" + UUID.randomUUID();
     String key = RedisLeaderElector.leaseKey("EventNotifier", election);
     RedisCommands<String, String> redis = connection.sync();
-    redis.psetex(key, 10_000, "someone-else");
+    redis.set(key, "someone-else", SetArgs.Builder.px(10_000));
     LeaderElector elector = started(election, TWO_SECONDS);
 
     await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !elector.isLeader());

@@ -5,6 +5,7 @@ package dev.opal4j.broadcast.spi;
  * limit). Retrying it is pointless; it must be reported and counted, never silently dropped.
  */
 public class MessageRejectedException extends BroadcastException {
+  private static final long serialVersionUID = 1L;
   public MessageRejectedException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -9,6 +9,7 @@ package dev.opal4j.broadcast.spi;
  * BackboneUnavailableException}, after which the same resume may succeed later.
  */
 public class PositionUnavailableException extends BroadcastException {
+  private static final long serialVersionUID = 1L;
   public PositionUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }

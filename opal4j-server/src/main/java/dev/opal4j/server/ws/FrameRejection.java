@@ -8,6 +8,7 @@ import dev.opal4j.protocol.CloseCodes;
  * trusted, drops the connection once the close frame is written.
  */
 final class FrameRejection extends RuntimeException {
+  private static final long serialVersionUID = 1L;
   private final CloseCodes code;
 
   FrameRejection(CloseCodes code, String reason) {

@@ -176,6 +176,8 @@ public final class PythonWebSocket implements AutoCloseable {
 
   /** The handshake answered something other than 101. */
   public static final class HandshakeRefused extends IOException {
+    private static final long serialVersionUID = 1L;
+
     public HandshakeRefused(String statusLine) {
       super("handshake refused: " + statusLine);
     }
