@@ -1,5 +1,6 @@
 package dev.opal4j.policy;
 
+import dev.opal4j.broadcast.spi.LeaderElector;
 import dev.opal4j.policy.PolicyUpdates.PolicyUpdate;
 import java.time.Duration;
 import java.util.Optional;
@@ -54,7 +55,7 @@ public final class PolicyWatcher implements AutoCloseable {
   }
 
   private final PolicySource source;
-  private final LeaderElection election;
+  private final LeaderElector election;
   private final PolicyPublisher publisher;
   private final PolicyUpdates updates;
   private final Duration pollingInterval;
@@ -74,13 +75,13 @@ public final class PolicyWatcher implements AutoCloseable {
   private long generation;
 
   /** Uses the source's settings for the polling interval, clone timeout and extensions. */
-  public PolicyWatcher(PolicySource source, LeaderElection election, PolicyPublisher publisher) {
+  public PolicyWatcher(PolicySource source, LeaderElector election, PolicyPublisher publisher) {
     this(source, election, publisher, source.settings().pollingInterval(), new Events() {});
   }
 
   public PolicyWatcher(
       PolicySource source,
-      LeaderElection election,
+      LeaderElector election,
       PolicyPublisher publisher,
       Duration pollingInterval,
       Events events) {

@@ -7,7 +7,7 @@
  * BundleArchive}), both behind {@link dev.opal4j.policy.PolicySource}; {@code GET /policy} bundles
  * ({@link dev.opal4j.policy.PolicyBundleBuilder}), {@code policy:<dir>} notifications ({@link
  * dev.opal4j.policy.PolicyUpdates}), {@code POST /webhook} checks ({@link
- * dev.opal4j.policy.WebhookVerifier}), leader election ({@link dev.opal4j.policy.LeaderElection})
+ * dev.opal4j.policy.WebhookVerifier}), leader election ({@link dev.opal4j.broadcast.spi.LeaderElector})
  * and the watcher that ties them together ({@link dev.opal4j.policy.PolicyWatcher}).
  *
  * <p>The behaviour follows upstream OPAL's {@code BundleMaker}, {@code PathUtils}, webhook deps,

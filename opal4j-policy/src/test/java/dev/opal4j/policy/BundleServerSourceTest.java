@@ -213,7 +213,7 @@ class BundleServerSourceTest {
     Node node = node("node");
     BundleServerSource source = node.source();
     List<String> published = new CopyOnWriteArrayList<>();
-    FileLockLeaderElection election = new FileLockLeaderElection(tmp.resolve("node.lock"), Duration.ofMillis(50));
+    FileLockLeaderElector election = new FileLockLeaderElector(tmp.resolve("node.lock"), Duration.ofMillis(50));
     PolicyWatcher watcher = new PolicyWatcher(source, election, (topics, data) -> published.add(topics + " " + data),
         Duration.ofMillis(100), new PolicyWatcher.Events() {});
     toClose.add(election);

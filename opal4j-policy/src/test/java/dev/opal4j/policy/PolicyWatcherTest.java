@@ -40,7 +40,7 @@ class PolicyWatcherTest {
 
   /** A worker: its election, its view of the clone, its watcher, what it published. */
   final class Worker {
-    final FileLockLeaderElection election;
+    final FileLockLeaderElector election;
     final PolicyRepository repo;
     final PolicyWatcher watcher;
     final List<Published> published = new CopyOnWriteArrayList<>();
@@ -48,7 +48,7 @@ class PolicyWatcherTest {
 
     Worker(Duration polling, String... env) throws Exception {
       PolicyRepoSettings settings = git.settings(env);
-      election = new FileLockLeaderElection(settings.leaderLockFile(), ELECTION_RETRY);
+      election = new FileLockLeaderElector(settings.leaderLockFile(), ELECTION_RETRY);
       repo = new PolicyRepository(settings);
       watcher =
           new PolicyWatcher(

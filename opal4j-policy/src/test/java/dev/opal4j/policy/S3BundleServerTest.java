@@ -96,8 +96,8 @@ class S3BundleServerTest {
           .hasMessageContaining("SignatureDoesNotMatch");
 
       List<String> failures = new CopyOnWriteArrayList<>();
-      try (FileLockLeaderElection election =
-              new FileLockLeaderElection(tmp.resolve("leader.lock"), Duration.ofMillis(50));
+      try (FileLockLeaderElector election =
+              new FileLockLeaderElector(tmp.resolve("leader.lock"), Duration.ofMillis(50));
           PolicyWatcher watcher = new PolicyWatcher(source, election, (topics, data) -> {}, Duration.ofSeconds(1),
               new PolicyWatcher.Events() {
                 @Override

@@ -12,16 +12,13 @@ import org.slf4j.LoggerFactory;
  * The backbone's own leader election (Postgres advisory lock, Redis lease, Kafka consumer-group
  * assignment, Pulsar Exclusive subscription) as the fleet lease.
  */
-public final class BackboneLease implements FleetLeadership.Lease {
+public final class BackboneLease {
   private static final Logger log = LoggerFactory.getLogger(BackboneLease.class);
-  private final LeaderElector elector;
 
-  private BackboneLease(LeaderElector elector) {
-    this.elector = elector;
-  }
+  private BackboneLease() {}
 
-  /** A started lease, or empty when this backbone has no lease primitive (or refuses one). */
-  public static Optional<FleetLeadership.Lease> start(BroadcasterFactory factory, BroadcastSettings settings,
+  /** A started elector, or empty when this backbone has no lease primitive (or refuses one). */
+  public static Optional<LeaderElector> start(BroadcasterFactory factory, BroadcastSettings settings,
       String electionName) {
     try {
       Optional<LeaderElector> elector = factory.leaderElector(settings, electionName);
@@ -34,21 +31,11 @@ public final class BackboneLease implements FleetLeadership.Lease {
           ? "this worker (pid {}) now leads the fleet's {}" : "this worker (pid {}) no longer leads the fleet's {}",
           pid, electionName));
       e.start();
-      return Optional.of(new BackboneLease(e));
+      return Optional.of(e);
     } catch (BroadcastConfigurationException e) {
       log.warn("no fleet-wide lease on {} ({}); each node's leader publishes policy updates", settings.redactedUri(),
           e.getMessage());
       return Optional.empty();
     }
-  }
-
-  @Override
-  public boolean isLeader() {
-    return elector.isLeader();
-  }
-
-  @Override
-  public void close() {
-    elector.close();
   }
 }

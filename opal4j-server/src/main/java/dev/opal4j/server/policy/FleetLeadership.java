@@ -1,5 +1,6 @@
 package dev.opal4j.server.policy;
 
+import dev.opal4j.broadcast.spi.LeaderElector;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -13,19 +14,11 @@ import org.slf4j.LoggerFactory;
 public final class FleetLeadership implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FleetLeadership.class);
 
-  /** A fleet-wide lease held on the backbone. */
-  public interface Lease extends AutoCloseable {
-    boolean isLeader();
-
-    @Override
-    void close();
-  }
-
-  private final Supplier<Optional<Lease>> leases;
+  private final Supplier<Optional<LeaderElector>> leases;
   private volatile boolean nodeLeader;
-  private volatile Lease lease;
+  private volatile LeaderElector lease;
 
-  private FleetLeadership(Supplier<Optional<Lease>> leases) {
+  private FleetLeadership(Supplier<Optional<LeaderElector>> leases) {
     this.leases = leases;
   }
 
@@ -34,8 +27,8 @@ public final class FleetLeadership implements AutoCloseable {
     return new FleetLeadership(Optional::empty);
   }
 
-  /** Node leaders compete for a lease made by {@code leases} (started when asked for). */
-  public static FleetLeadership withLeases(Supplier<Optional<Lease>> leases) {
+  /** Node leaders compete for a fleet-wide lease made by {@code leases} (started when asked for). */
+  public static FleetLeadership withLeases(Supplier<Optional<LeaderElector>> leases) {
     return new FleetLeadership(leases);
   }
 
@@ -52,7 +45,7 @@ public final class FleetLeadership implements AutoCloseable {
   }
 
   public boolean isLeader() {
-    Lease l = lease;
+    LeaderElector l = lease;
     return nodeLeader && (l == null || l.isLeader());
   }
 

@@ -5,7 +5,7 @@ import dev.opal4j.core.hub.Hub;
 import dev.opal4j.core.hub.Subscriber;
 import dev.opal4j.core.hub.Subscription;
 import dev.opal4j.policy.BundleServerSource;
-import dev.opal4j.policy.FileLockLeaderElection;
+import dev.opal4j.policy.FileLockLeaderElector;
 import dev.opal4j.policy.PolicyBundleBuilder;
 import dev.opal4j.policy.PolicyException;
 import dev.opal4j.policy.PolicyRepoSettings;
@@ -20,6 +20,7 @@ import dev.opal4j.protocol.PythonJson;
 import dev.opal4j.server.publish.UpdatePublisher;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -57,7 +58,7 @@ public final class PolicyService implements AutoCloseable {
   private final PolicySource source;
   private final PolicyBundleBuilder bundles;
   private final WebhookVerifier verifier;
-  private final FileLockLeaderElection nodeElection;
+  private final FileLockLeaderElector nodeElection;
   private final FleetLeadership fleet;
   private final PolicyWatcher watcher;
   private final UpdatePublisher publisher;
@@ -77,7 +78,7 @@ public final class PolicyService implements AutoCloseable {
     this.source = settings.bundleServer() == null ? repository : new BundleServerSource(repository);
     this.bundles = new PolicyBundleBuilder(repository);
     this.verifier = new WebhookVerifier(settings);
-    this.nodeElection = FileLockLeaderElection.forSettings(settings);
+    this.nodeElection = FileLockLeaderElector.forSettings(settings);
     this.watcher = new PolicyWatcher(source, nodeElection, (topics, dataJson) -> {
       if (fleet.isLeader()) {
         log.info("policy update: publishing {} topic(s) {}", topics.size(), topics);
@@ -101,7 +102,11 @@ public final class PolicyService implements AutoCloseable {
     hub.registry().subscribe(service.webhookListener, List.of(WebhookVerifier.WEBHOOK_TOPIC));
     hub.holdInbound(service::untilServed);
     service.watcher.start();
-    service.nodeElection.start();
+    try {
+      service.nodeElection.start();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
     log.info("policy source: {}: watching", service.source.describe());
     return service;
   }

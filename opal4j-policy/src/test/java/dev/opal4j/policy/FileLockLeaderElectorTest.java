@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FileLockLeaderElectionTest {
+class FileLockLeaderElectorTest {
   static final Duration RETRY = Duration.ofMillis(50);
 
   @TempDir Path tmp;
@@ -22,8 +22,8 @@ class FileLockLeaderElectionTest {
   @Test
   void ofTwoElectorsOnlyOneLeads() throws Exception {
     Path lock = tmp.resolve("leader.lock");
-    try (FileLockLeaderElection a = new FileLockLeaderElection(lock, RETRY).start();
-        FileLockLeaderElection b = new FileLockLeaderElection(lock, RETRY).start()) {
+    try (FileLockLeaderElector a = started(new FileLockLeaderElector(lock, RETRY));
+        FileLockLeaderElector b = started(new FileLockLeaderElector(lock, RETRY))) {
       assertThat(a.isLeader()).isTrue();
       // several retry rounds later b still does not lead
       await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
@@ -36,10 +36,10 @@ class FileLockLeaderElectionTest {
   void closingTheLeaderPromotesTheOther() throws Exception {
     Path lock = tmp.resolve("leader.lock");
     List<String> events = new CopyOnWriteArrayList<>();
-    FileLockLeaderElection a = new FileLockLeaderElection(lock, RETRY);
+    FileLockLeaderElector a = new FileLockLeaderElector(lock, RETRY);
     a.onLeadershipChange(l -> events.add("a:" + l));
     a.start();
-    try (FileLockLeaderElection b = new FileLockLeaderElection(lock, RETRY)) {
+    try (FileLockLeaderElector b = new FileLockLeaderElector(lock, RETRY)) {
       b.onLeadershipChange(l -> events.add("b:" + l));
       b.start();
       assertThat(a.isLeader()).isTrue();
@@ -59,16 +59,12 @@ class FileLockLeaderElectionTest {
   @Test
   void aClosingLeaderIsToldFalseWhileItStillHoldsTheLock() throws Exception {
     Path lock = tmp.resolve("leader.lock");
-    FileLockLeaderElection a = new FileLockLeaderElection(lock, RETRY).start();
-    FileLockLeaderElection[] successor = new FileLockLeaderElection[1];
+    FileLockLeaderElector a = started(new FileLockLeaderElector(lock, RETRY));
+    FileLockLeaderElector[] successor = new FileLockLeaderElector[1];
     List<Boolean> successorLedWhenATold = new CopyOnWriteArrayList<>();
     a.onLeadershipChange(leads -> {
       if (!leads) {
-        try {
-          successor[0] = new FileLockLeaderElection(lock, RETRY).start();
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
+        successor[0] = started(new FileLockLeaderElector(lock, RETRY));
         successorLedWhenATold.add(successor[0].isLeader());
       }
     });
@@ -89,7 +85,7 @@ class FileLockLeaderElectionTest {
 
   @Test
   void listenerAddedWhileLeadingIsToldAtOnce() throws Exception {
-    try (FileLockLeaderElection a = new FileLockLeaderElection(tmp.resolve("l"), RETRY).start()) {
+    try (FileLockLeaderElector a = started(new FileLockLeaderElector(tmp.resolve("l"), RETRY))) {
       List<Boolean> seen = new CopyOnWriteArrayList<>();
       a.onLeadershipChange(seen::add);
       assertThat(seen).containsExactly(true);
@@ -113,7 +109,7 @@ class FileLockLeaderElectionTest {
       BufferedReader out =
           new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       assertThat(out.readLine()).isEqualTo("LOCKED");
-      try (FileLockLeaderElection e = new FileLockLeaderElection(lock, RETRY).start()) {
+      try (FileLockLeaderElector e = started(new FileLockLeaderElector(lock, RETRY))) {
         await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
             .untilAsserted(() -> assertThat(e.isLeader()).isFalse());
 
@@ -130,13 +126,18 @@ class FileLockLeaderElectionTest {
 
   @Test
   void closeIsIdempotentAndAClosedElectorNeverLeads() throws Exception {
-    FileLockLeaderElection a = new FileLockLeaderElection(tmp.resolve("l"), RETRY).start();
+    FileLockLeaderElector a = started(new FileLockLeaderElector(tmp.resolve("l"), RETRY));
     a.close();
     a.close();
     assertThat(a.isLeader()).isFalse();
     // the lock is free again for a new elector
-    try (FileLockLeaderElection b = new FileLockLeaderElection(tmp.resolve("l"), RETRY).start()) {
+    try (FileLockLeaderElector b = started(new FileLockLeaderElector(tmp.resolve("l"), RETRY))) {
       assertThat(b.isLeader()).isTrue();
     }
+  }
+
+  private static FileLockLeaderElector started(FileLockLeaderElector elector) {
+    elector.start();
+    return elector;
   }
 }

@@ -1,7 +1,9 @@
 package dev.opal4j.policy;
 
+import dev.opal4j.broadcast.spi.LeaderElector;
 import dev.opal4j.broadcast.spi.LeadershipState;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -34,8 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. {@link #start()} makes the first attempt synchronously.
  */
-public final class FileLockLeaderElection implements LeaderElection {
-  private static final Logger log = LoggerFactory.getLogger(FileLockLeaderElection.class);
+public final class FileLockLeaderElector implements LeaderElector {
+  private static final Logger log = LoggerFactory.getLogger(FileLockLeaderElector.class);
   private static final Map<Path, SharedLockFile> LOCK_FILES = new HashMap<>();
 
   private final Path lockFile;
@@ -47,7 +49,7 @@ public final class FileLockLeaderElection implements LeaderElection {
   private boolean started; // guarded by stateLock
   private boolean closed; // guarded by stateLock
 
-  public FileLockLeaderElection(Path lockFile, Duration retryInterval) {
+  public FileLockLeaderElector(Path lockFile, Duration retryInterval) {
     if (retryInterval.isNegative() || retryInterval.isZero()) {
       throw new IllegalArgumentException("retryInterval must be positive: " + retryInterval);
     }
@@ -64,30 +66,35 @@ public final class FileLockLeaderElection implements LeaderElection {
   }
 
   /** Upstream's defaults: the settings' lock file, retried every 5 s. */
-  public static FileLockLeaderElection forSettings(PolicyRepoSettings settings) {
-    return new FileLockLeaderElection(settings.leaderLockFile(), Duration.ofSeconds(5));
+  public static FileLockLeaderElector forSettings(PolicyRepoSettings settings) {
+    return new FileLockLeaderElector(settings.leaderLockFile(), Duration.ofSeconds(5));
   }
 
   /**
    * Starts competing: tries once now, then every retry interval while not leader.
    *
-   * @throws IOException when the lock file cannot be created or opened
+   * @throws UncheckedIOException when the lock file cannot be created or opened: unlike a
+   *     backbone that may come back, a lock file this process cannot open is a start-up error
    */
-  public FileLockLeaderElection start() throws IOException {
+  @Override
+  public void start() {
     synchronized (stateLock) {
       if (closed) {
         throw new IllegalStateException("this election is closed");
       }
       if (started) {
-        return this;
+        return;
       }
-      shared = SharedLockFile.use(lockFile);
+      try {
+        shared = SharedLockFile.use(lockFile);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the leader lock file " + lockFile + ": " + e.getMessage(), e);
+      }
       started = true;
     }
     attempt();
     long ms = retryInterval.toMillis();
     scheduler.scheduleWithFixedDelay(this::attempt, ms, ms, TimeUnit.MILLISECONDS);
-    return this;
   }
 
   @Override
