@@ -106,7 +106,7 @@ class TransportLimitsTest {
 
     try (RunningServer server = RunningServer.start(Map.of("UVICORN_SSL_CERTFILE", cert.toString(),
         "UVICORN_SSL_KEYFILE", key.toString()))) {
-      HttpClient https = HttpClient.newBuilder().sslContext(trusting(cert)).connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient https = HttpClient.newBuilder().sslContext(trusting(cert)).connectTimeout(Duration.ofSeconds(30)).build(); // TLS on a loaded 2-core CI box
       HttpResponse<String> health = https.send(HttpRequest.newBuilder(
           URI.create("https://127.0.0.1:" + server.port() + "/healthcheck")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(health.statusCode()).isEqualTo(200);
