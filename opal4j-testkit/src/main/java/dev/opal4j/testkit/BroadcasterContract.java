@@ -11,6 +11,9 @@ import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.Broadcasters;
 import dev.opal4j.broadcast.spi.MessageRejectedException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -141,6 +144,34 @@ public abstract class BroadcasterContract {
     Broadcaster broadcaster =
         new Peer(backbone().unreachableUri(), uniqueChannel()).broadcaster;
     assertThatThrownBy(broadcaster::connect).isInstanceOf(BackboneUnavailableException.class);
+  }
+
+  /**
+   * A worker waiting to reconnect probes these addresses to notice the backbone's return: they must
+   * lead to the server, and an address where nothing listens must not look reachable.
+   */
+  @Test
+  void theSocketAddressesItReportsLeadToTheServer() throws Exception {
+    List<InetSocketAddress> addresses = socketAddresses(backbone().uri());
+    assertThat(addresses).isNotEmpty();
+    assertThat(addresses).anySatisfy(address -> assertThat(acceptsTcp(address)).as("%s accepts", address).isTrue());
+    assertThat(socketAddresses(backbone().unreachableUri()))
+        .isNotEmpty()
+        .allSatisfy(address -> assertThat(acceptsTcp(address)).as("%s accepts", address).isFalse());
+  }
+
+  private static List<InetSocketAddress> socketAddresses(URI uri) throws BroadcastConfigurationException {
+    BroadcastSettings settings = new BroadcastSettings(uri, uniqueChannel(), "x", Map.of());
+    return Broadcasters.discover().factoryFor(settings).socketAddresses(settings);
+  }
+
+  private static boolean acceptsTcp(InetSocketAddress unresolved) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(unresolved.getHostString(), unresolved.getPort()), 5000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   @Test

@@ -6,6 +6,10 @@ import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
 import dev.opal4j.broadcast.spi.LeaderElector;
+import dev.opal4j.broadcast.spi.SocketAddresses;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -29,6 +33,16 @@ public final class KafkaBroadcasterFactory implements BroadcasterFactory {
   public Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
       throws BroadcastConfigurationException {
     return new KafkaBroadcaster(KafkaClientConfig.from(settings), listener);
+  }
+
+  /** The bootstrap servers: the brokers a client dials first, before it learns the cluster's own addresses. */
+  @Override
+  public List<InetSocketAddress> socketAddresses(BroadcastSettings settings) throws BroadcastConfigurationException {
+    List<InetSocketAddress> addresses = new ArrayList<>();
+    for (String server : KafkaClientConfig.from(settings).bootstrapServers.split(",")) {
+      addresses.add(SocketAddresses.parse(server));
+    }
+    return addresses;
   }
 
   /** See {@link KafkaLeaderElector}: the owner of a one-partition topic in a consumer group. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +20,16 @@ class KafkaClientConfigTest {
   private static final String PKCS8_KEY = pem("PRIVATE KEY", "S0VZ");
 
   @TempDir Path dir;
+
+  @Test
+  void theSocketAddressesAreTheBootstrapServers() throws Exception {
+    assertThat(new KafkaBroadcasterFactory().socketAddresses(
+        new BroadcastSettings(URI.create("kafka://k1:9093,k2"), "EventNotifier", "id", Map.of())))
+        .containsExactly(InetSocketAddress.createUnresolved("k1", 9093), InetSocketAddress.createUnresolved("k2", 9092));
+    assertThat(new KafkaBroadcasterFactory().socketAddresses(
+        new BroadcastSettings(URI.create("kafka://[::1]:9094"), "EventNotifier", "id", Map.of())))
+        .containsExactly(InetSocketAddress.createUnresolved("::1", 9094));
+  }
 
   @Test
   void everyBrokerOfACommaSeparatedListIsABootstrapServerWith9092AsTheDefaultPort() throws Exception {

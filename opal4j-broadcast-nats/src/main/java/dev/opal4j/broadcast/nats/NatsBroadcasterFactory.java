@@ -6,8 +6,12 @@ import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
 import dev.opal4j.broadcast.spi.LeaderElector;
+import dev.opal4j.broadcast.spi.SocketAddresses;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -38,6 +42,17 @@ public final class NatsBroadcasterFactory implements BroadcasterFactory {
       throws BroadcastConfigurationException {
     NatsEndpoint endpoint = NatsEndpoint.parse(settings.uri());
     return new NatsBroadcaster(endpoint, NatsNames.subject(settings.channel()), settings.instanceId(), listener);
+  }
+
+  /** Every server of the URI's list (jnats tries them in turn). */
+  @Override
+  public List<InetSocketAddress> socketAddresses(BroadcastSettings settings) throws BroadcastConfigurationException {
+    validate(settings);
+    List<InetSocketAddress> addresses = new ArrayList<>();
+    for (String server : NatsEndpoint.parse(settings.uri()).servers()) {
+      addresses.add(SocketAddresses.parse(server.substring(server.indexOf("://") + 3)));
+    }
+    return addresses;
   }
 
   /**

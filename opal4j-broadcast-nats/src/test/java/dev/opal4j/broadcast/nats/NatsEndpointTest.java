@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NatsEndpointTest {
+
+  @Test
+  void theSocketAddressesAreEveryServerOfTheListWithoutCredentials() throws Exception {
+    assertThat(new NatsBroadcasterFactory().socketAddresses(new BroadcastSettings(
+        URI.create("tls://opal:secret@a.example:4223,b.example"), "EventNotifier", "id", Map.of())))
+        .containsExactly(InetSocketAddress.createUnresolved("a.example", 4223),
+            InetSocketAddress.createUnresolved("b.example", 4222));
+    assertThat(new NatsBroadcasterFactory().socketAddresses(new BroadcastSettings(
+        URI.create("nats://[::1]:4300"), "EventNotifier", "id", Map.of())))
+        .containsExactly(InetSocketAddress.createUnresolved("::1", 4300));
+  }
 
   @Test
   void userPasswordAndSeveralServersAreReadWithTheDefaultPort() throws Exception {

@@ -1,8 +1,10 @@
 package dev.opal4j.broadcast.postgres;
 
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import dev.opal4j.broadcast.spi.SocketAddresses;
 import dev.opal4j.broadcast.spi.UriRedaction;
 import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -155,6 +157,18 @@ final class LibpqUri {
         "jdbc:postgresql://" + String.join(",", hosts) + "/"
             + URLEncoder.encode(database, StandardCharsets.UTF_8);
     return new PgConnectionSpec(jdbcUrl, props);
+  }
+
+  /** Every host of the URI with its port, in the order pgjdbc tries them. */
+  static List<InetSocketAddress> socketAddresses(URI uri) throws BroadcastConfigurationException {
+    toJdbc(uri); // refuses what can never work, as create() does
+    String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+    List<InetSocketAddress> addresses = new ArrayList<>();
+    for (String hostAndPort : hosts(authority.substring(authority.lastIndexOf('@') + 1),
+        UriRedaction.redact(uri.toString()))) {
+      addresses.add(SocketAddresses.parse(hostAndPort));
+    }
+    return addresses;
   }
 
   private static List<String> hosts(String hostList, String redacted) throws BroadcastConfigurationException {

@@ -6,8 +6,10 @@ import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
 import dev.opal4j.broadcast.spi.LeaderElector;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -48,6 +50,11 @@ public final class PostgresBroadcasterFactory implements BroadcasterFactory {
     validate(settings);
     return new PostgresBroadcaster(
         LibpqUri.toJdbc(settings.uri()), settings.channel(), settings.redactedUri(), listener, LIVENESS_INTERVAL);
+  }
+
+  @Override
+  public List<InetSocketAddress> socketAddresses(BroadcastSettings settings) throws BroadcastConfigurationException {
+    return LibpqUri.socketAddresses(settings.uri());
   }
 
   /**

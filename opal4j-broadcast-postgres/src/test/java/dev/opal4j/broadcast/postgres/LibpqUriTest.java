@@ -4,11 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
 class LibpqUriTest {
+
+  @Test
+  void theSocketAddressesAreEveryHostOfTheListWithItsPortOr5432() throws Exception {
+    assertThat(LibpqUri.socketAddresses(URI.create("postgres://u:p@db1.example:6543,db2.example/opal")))
+        .containsExactly(
+            InetSocketAddress.createUnresolved("db1.example", 6543),
+            InetSocketAddress.createUnresolved("db2.example", 5432));
+    // java.net.URI accepts an IPv6 literal only as the single host.
+    assertThat(LibpqUri.socketAddresses(URI.create("postgres://u@[::1]:7000/opal")))
+        .containsExactly(InetSocketAddress.createUnresolved("::1", 7000));
+    assertThat(LibpqUri.socketAddresses(URI.create("postgres:///opal")))
+        .containsExactly(InetSocketAddress.createUnresolved("localhost", 5432));
+  }
 
   @Test
   void credentialsHostPortAndDatabaseBecomeAJdbcUrlWithoutSecretsAndProperties() throws Exception {

@@ -6,7 +6,10 @@ import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
 import dev.opal4j.broadcast.spi.LeaderElector;
+import dev.opal4j.broadcast.spi.SocketAddresses;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -32,6 +35,13 @@ public final class PulsarBroadcasterFactory implements BroadcasterFactory {
   public Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
       throws BroadcastConfigurationException {
     return new PulsarBroadcaster(serviceUrl(settings), settings, listener);
+  }
+
+  /** The broker of the service URL (the client learns the topic owner's address from it). */
+  @Override
+  public List<InetSocketAddress> socketAddresses(BroadcastSettings settings) throws BroadcastConfigurationException {
+    String service = serviceUrl(settings);
+    return List.of(SocketAddresses.parse(service.substring("pulsar://".length())));
   }
 
   /** See {@link PulsarLeaderElector}: the one consumer of an Exclusive subscription. */

@@ -6,8 +6,12 @@ import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
 import dev.opal4j.broadcast.spi.LeaderElector;
+import dev.opal4j.broadcast.spi.SocketAddresses;
+import io.lettuce.core.RedisURI;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -42,6 +46,13 @@ public final class RedisBroadcasterFactory implements BroadcasterFactory {
     validate(settings);
     return new RedisBroadcaster(
         RedisUris.parse(settings.uri()), settings.channel(), settings.redactedUri(), listener, HEALTH_INTERVAL);
+  }
+
+  @Override
+  public List<InetSocketAddress> socketAddresses(BroadcastSettings settings) throws BroadcastConfigurationException {
+    validate(settings);
+    RedisURI uri = RedisUris.parse(settings.uri());
+    return List.of(SocketAddresses.unresolved(uri.getHost(), uri.getPort()));
   }
 
   /**

@@ -4,13 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
+import dev.opal4j.broadcast.spi.BroadcastSettings;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisURI;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RedisUrisTest {
+
+  @Test
+  void theSocketAddressIsTheServersHostAndPortOr6379() throws Exception {
+    assertThat(new RedisBroadcasterFactory().socketAddresses(new BroadcastSettings(
+        URI.create("redis://:secret@cache.example:6380/2"), "EventNotifier", "id", Map.of())))
+        .containsExactly(InetSocketAddress.createUnresolved("cache.example", 6380));
+    assertThat(new RedisBroadcasterFactory().socketAddresses(new BroadcastSettings(
+        URI.create("rediss://cache.example"), "EventNotifier", "id", Map.of())))
+        .containsExactly(InetSocketAddress.createUnresolved("cache.example", 6379));
+  }
 
   @Test
   void userPasswordHostPortAndDatabaseAreRead() throws Exception {

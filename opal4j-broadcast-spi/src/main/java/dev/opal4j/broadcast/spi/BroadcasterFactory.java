@@ -1,5 +1,7 @@
 package dev.opal4j.broadcast.spi;
 
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -23,6 +25,23 @@ public interface BroadcasterFactory {
   /** A new, unconnected broadcaster. Does no I/O. */
   Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
       throws BroadcastConfigurationException;
+
+  /**
+   * The network addresses a broadcaster made with these settings dials: every server the URI names
+   * (Kafka's bootstrap servers, a Postgres or NATS host list), as unresolved host names so that
+   * they are looked up when used. A worker waiting to reconnect connects to them and closes at once
+   * (TCP only: no protocol, no credentials) to notice the backbone's return between backoff
+   * attempts. Does no I/O.
+   *
+   * <p>Empty when the backbone has no network address ({@code memory://}) or the backend cannot
+   * tell; the worker then waits for its backoff alone.
+   *
+   * @throws BroadcastConfigurationException when the settings can never work
+   */
+  default List<InetSocketAddress> socketAddresses(BroadcastSettings settings)
+      throws BroadcastConfigurationException {
+    return List.of();
+  }
 
   /**
    * The backbone's own primitive for a fleet-wide lease, when it has one: an unstarted {@link
