@@ -15,15 +15,21 @@ import dev.opal4j.core.hub.Hub;
 import dev.opal4j.protocol.BroadcastNotification;
 import dev.opal4j.protocol.ProtocolException;
 import dev.opal4j.protocol.Utf8;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +58,11 @@ import org.slf4j.LoggerFactory;
  *       message this worker handled ({@link ResumeCursor}) instead of the end: the missed messages
  *       are delivered in order, sequence numbers still drop duplicates and reveal gaps, and clients
  *       are not resynced. When the backbone no longer holds that position, the worker subscribes at
- *       the end and resyncs as after any gap.
+ *       the end and resyncs as after any gap;
+ *   <li>while it waits between backoff attempts, it probes the backbone's port (a bare TCP
+ *       connect, {@link PortProbe}) and, when the port is back, connects at once instead of at the
+ *       end of the backoff, within the bounds {@link ReturnProbePolicy} sets so that a backbone
+ *       that is down or refusing sees no more attempts than the backoff makes.
  * </ol>
  *
  * <p>Thread-safety: {@link #broadcast} may be called from any thread and never blocks on I/O.
@@ -75,6 +85,9 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   private final SequenceTracker sequences = new SequenceTracker(10_000);
   private final ResumeCursor cursor = new ResumeCursor();
   private final AttemptFailureLog failureLog;
+  /** Null when the backbone has no address to probe or the probe is off. */
+  private final ReturnProbePolicy returnProbe;
+  private final Supplier<CompletableFuture<Optional<InetSocketAddress>>> portProbe;
 
   private final Object sendLock = new Object();
   private final ReplayBuffer buffer;
@@ -91,6 +104,10 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
 
   // loop thread only
   private int generation;
+  /** Counts the waits for an attempt, so that a stale timer or probe answer is ignored. */
+  private int wait;
+  private ScheduledFuture<?> nextAttempt;
+  private Instant nextAttemptAt;
   private int consecutiveFailures;
   private volatile boolean everConnected; // read by readiness from any thread
   private Instant connectedAt;
@@ -112,6 +129,15 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   public BackboneSupervisor(BroadcasterFactory factory, BroadcastSettings settings,
       ResilienceSettings resilience, Hub hub, ResyncCoordinator resync, Consumer<String> giveUp,
       ScheduledExecutorService loop, Backoff backoff, Clock clock) {
+    this(factory, settings, resilience, hub, resync, giveUp, loop, backoff, clock,
+        portProbe(factory, settings, resilience));
+  }
+
+  /** As the public constructor, with the port probe given (null: none). */
+  BackboneSupervisor(BroadcasterFactory factory, BroadcastSettings settings,
+      ResilienceSettings resilience, Hub hub, ResyncCoordinator resync, Consumer<String> giveUp,
+      ScheduledExecutorService loop, Backoff backoff, Clock clock,
+      Supplier<CompletableFuture<Optional<InetSocketAddress>>> portProbe) {
     this.factory = factory;
     this.settings = settings;
     this.resilience = resilience;
@@ -124,6 +150,30 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     this.failureLog = new AttemptFailureLog(backoff, clock);
     this.buffer = new ReplayBuffer(resilience.replayBufferSize(), resilience.replayBufferMaxBytes());
     this.stateSince = clock.instant();
+    this.portProbe = portProbe;
+    this.returnProbe = portProbe == null ? null : new ReturnProbePolicy(resilience.reconnectProbeInterval(), backoff.random());
+  }
+
+  /**
+   * A probe of the addresses the backend dials, or null when there is none (memory://, or a backend
+   * that does not say) or {@code OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS} is 0.
+   */
+  private static Supplier<CompletableFuture<Optional<InetSocketAddress>>> portProbe(BroadcasterFactory factory,
+      BroadcastSettings settings, ResilienceSettings resilience) {
+    if (!resilience.reconnectProbeInterval().isPositive()) {
+      return null;
+    }
+    List<InetSocketAddress> addresses;
+    try {
+      addresses = factory.socketAddresses(settings);
+    } catch (BroadcastConfigurationException e) {
+      return null; // the first attempt reports it and stops the worker
+    }
+    if (addresses.isEmpty()) {
+      return null;
+    }
+    PortProbe probe = new PortProbe(addresses, PortProbe.CONNECT_TIMEOUT);
+    return probe::anyAccepts;
   }
 
   /** This worker's notifier id on the backbone. */
@@ -144,7 +194,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   public void start() {
     log.info("backbone {}: connecting (channel '{}', notifier id {})", settings.redactedUri(),
         settings.channel(), settings.instanceId());
-    loop.execute(this::attemptConnect);
+    loop.execute(() -> attemptConnect(false));
     long probe = resilience.probeInterval().toMillis();
     if (probe > 0) {
       loop.scheduleAtFixedRate(this::probe, probe, probe, TimeUnit.MILLISECONDS);
@@ -259,9 +309,15 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
 
   // ---- connecting ---------------------------------------------------------------------------
 
-  private void attemptConnect() {
+  /** {@code broughtForward}: a probe found the backbone's port back and cut the backoff short. */
+  private void attemptConnect(boolean broughtForward) {
     if (closed) {
       return;
+    }
+    wait++; // no probe or timer of the wait that ends here may start another attempt
+    nextAttempt = null;
+    if (returnProbe != null) {
+      returnProbe.attempting(clock.instant(), broughtForward);
     }
     int gen = ++generation;
     reconnectAttempts.incrementAndGet();
@@ -304,12 +360,15 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
       return;
     } catch (BroadcastException | RuntimeException e) {
       closeQuietly(b);
-      onAttemptFailed(e.getMessage());
+      onAttemptFailed(e.getMessage(), broughtForward);
       return;
     }
     if (closed) {
       closeQuietly(b);
       return;
+    }
+    if (returnProbe != null) {
+      returnProbe.joined();
     }
     boolean gap = everConnected;
     everConnected = true;
@@ -393,8 +452,13 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     }
   }
 
-  private void onAttemptFailed(String reason) {
-    consecutiveFailures++;
+  private void onAttemptFailed(String reason, boolean broughtForward) {
+    // An attempt a probe brought forward is extra and bounded (ReturnProbePolicy): it neither grows
+    // the backoff nor uses up OPAL_BROADCAST_RECONNECT_MAX_RETRIES, so a backbone that opens its
+    // port before it serves cannot make a worker give up sooner than without the probe.
+    if (!broughtForward) {
+      consecutiveFailures++;
+    }
     int max = resilience.maxRetries();
     if (max > 0 && consecutiveFailures >= max) {
       setState(BackboneState.STOPPED, "gave up after " + consecutiveFailures + " failed attempts: " + reason);
@@ -402,19 +466,89 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
           + " attempts (OPAL_BROADCAST_RECONNECT_MAX_RETRIES=" + max + "): " + reason);
       return;
     }
-    Duration delay = backoff.delay(consecutiveFailures);
+    Duration delay = backoff.delay(Math.max(1, consecutiveFailures));
     BackboneState before = state;
-    setState(BackboneState.DISCONNECTED, "attempt " + consecutiveFailures + " failed (" + reason
-        + "); retrying in " + delay.toMillis() + " ms");
+    String attempt = broughtForward ? "an attempt brought forward by the return probe" : "attempt " + consecutiveFailures;
+    setState(BackboneState.DISCONNECTED, attempt + " failed (" + reason + "); retrying in " + delay.toMillis() + " ms"
+        + (returnProbe != null ? " or when the backbone's port opens" : ""));
     // A state change was just logged at WARN with the reason; otherwise this is the only line.
     if (failureLog.warn(consecutiveFailures, reason) && before == BackboneState.DISCONNECTED) {
-      log.warn("backbone {}: connection attempt {} failed: {}; retrying in {} ms{}", settings.redactedUri(),
-          consecutiveFailures, reason, delay.toMillis(), failureLog.firstAtCap(consecutiveFailures)
+      log.warn("backbone {}: {} failed: {}; retrying in {} ms{}", settings.redactedUri(),
+          broughtForward ? "connection attempt brought forward by the return probe"
+              : "connection attempt " + consecutiveFailures,
+          reason, delay.toMillis(), failureLog.firstAtCap(consecutiveFailures)
               ? " (backoff at its maximum; the same failure is logged again at most once per "
                   + AttemptFailureLog.AT_CAP_INTERVAL.toSeconds() + " s)"
               : "");
     }
-    loop.schedule(this::attemptConnect, delay.toNanos(), TimeUnit.NANOSECONDS);
+    scheduleAttempt(delay);
+  }
+
+  /**
+   * Waits {@code delay} for the next attempt and meanwhile probes the backbone's port, which may
+   * bring the attempt forward.
+   */
+  private void scheduleAttempt(Duration delay) {
+    int thisWait = ++wait;
+    nextAttemptAt = clock.instant().plus(delay);
+    nextAttempt = loop.schedule(() -> {
+      if (thisWait == wait) {
+        attemptConnect(false);
+      }
+    }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    if (returnProbe != null) {
+      scheduleReturnProbe(thisWait);
+    }
+  }
+
+  private void scheduleReturnProbe(int thisWait) {
+    loop.schedule(() -> probeReturn(thisWait), returnProbe.nextProbeDelay().toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private void probeReturn(int thisWait) {
+    if (closed || thisWait != wait) {
+      return;
+    }
+    portProbe.get().whenComplete((accepted, error) -> {
+      try {
+        loop.execute(() -> onReturnProbed(thisWait, error == null ? accepted : Optional.empty()));
+      } catch (RejectedExecutionException stopped) {
+        // the worker is stopping
+      }
+    });
+  }
+
+  private void onReturnProbed(int thisWait, Optional<InetSocketAddress> accepted) {
+    if (closed || thisWait != wait) {
+      return;
+    }
+    Instant now = clock.instant();
+    Optional<Instant> earliest = returnProbe.probed(accepted.isPresent(), now);
+    if (accepted.isEmpty()) {
+      scheduleReturnProbe(thisWait);
+      return;
+    }
+    // The port is open: probing again before the next attempt would tell nothing new.
+    if (earliest.isEmpty() || !earliest.get().isBefore(nextAttemptAt)) {
+      return;
+    }
+    Duration in = Duration.between(now, earliest.get());
+    log.info("backbone {}: {} accepts connections again; connecting {} instead of in {} ms", settings.redactedUri(),
+        hostAndPort(accepted.get()), in.isZero() ? "now" : "in " + in.toMillis() + " ms",
+        Duration.between(now, nextAttemptAt).toMillis());
+    nextAttempt.cancel(false);
+    int early = ++wait;
+    nextAttemptAt = earliest.get();
+    nextAttempt = loop.schedule(() -> {
+      if (early == wait) {
+        attemptConnect(true);
+      }
+    }, in.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private static String hostAndPort(InetSocketAddress address) {
+    String host = address.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   private void onConnectionLost(int gen, String reason) {
@@ -438,7 +572,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     generation++; // late callbacks of the lost broadcaster are ignored from now on
     Duration delay = backoff.delay(consecutiveFailures + 1);
     setState(BackboneState.DISCONNECTED, "connection lost (" + reason + "); reconnecting in " + delay.toMillis() + " ms");
-    loop.schedule(this::attemptConnect, delay.toNanos(), TimeUnit.NANOSECONDS);
+    scheduleAttempt(delay);
   }
 
   private void probe() {

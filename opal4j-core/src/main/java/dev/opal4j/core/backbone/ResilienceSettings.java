@@ -28,6 +28,10 @@ import java.time.Duration;
  *     keeps its messages (a {@link dev.opal4j.broadcast.spi.ResumableBroadcaster}), a worker that
  *     lost its subscription continues from the position of the last message it handled, so its
  *     clients are not resynced; false: every reconnect subscribes at the end, as on any backbone
+ * @param reconnectProbeInterval {@code OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS} (0.25,
+ *     opal4j; 0 disables): between backoff attempts, how often (on average, jittered) a worker
+ *     connects to the backbone's port and closes at once to notice its return; see {@link
+ *     ReturnProbePolicy}
  */
 public record ResilienceSettings(
     boolean reconnectEnabled,
@@ -43,7 +47,21 @@ public record ResilienceSettings(
     Duration healthcheckGrace,
     Duration probeInterval,
     Duration probeTimeout,
-    boolean resumeEnabled) {
+    boolean resumeEnabled,
+    Duration reconnectProbeInterval) {
+
+  /** {@code OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS}' default. */
+  public static final Duration DEFAULT_RECONNECT_PROBE_INTERVAL = Duration.ofMillis(250);
+
+  /** The settings with the default reconnect probe interval. */
+  public ResilienceSettings(boolean reconnectEnabled, int maxRetries, Duration backoffMin, Duration backoffMax,
+      int replayBufferSize, long replayBufferMaxBytes, boolean resyncOnReconnect, Duration settle,
+      Duration resyncSpread, boolean healthcheckEnabled, Duration healthcheckGrace, Duration probeInterval,
+      Duration probeTimeout, boolean resumeEnabled) {
+    this(reconnectEnabled, maxRetries, backoffMin, backoffMax, replayBufferSize, replayBufferMaxBytes,
+        resyncOnReconnect, settle, resyncSpread, healthcheckEnabled, healthcheckGrace, probeInterval, probeTimeout,
+        resumeEnabled, DEFAULT_RECONNECT_PROBE_INTERVAL);
+  }
 
   /** The settings with resume on (its default). */
   public ResilienceSettings(boolean reconnectEnabled, int maxRetries, Duration backoffMin, Duration backoffMax,
@@ -57,13 +75,20 @@ public record ResilienceSettings(
   public static ResilienceSettings defaults() {
     return new ResilienceSettings(true, 0, Duration.ofMillis(500), Duration.ofSeconds(30), 10_000,
         64L << 20, true, Duration.ofSeconds(2), Duration.ofMillis(500), true, Duration.ofSeconds(60), Duration.ofSeconds(10),
-        Duration.ofSeconds(30), true);
+        Duration.ofSeconds(30), true, DEFAULT_RECONNECT_PROBE_INTERVAL);
   }
 
   /** These settings with {@code resumeEnabled} replaced. */
   public ResilienceSettings withResume(boolean enabled) {
     return new ResilienceSettings(reconnectEnabled, maxRetries, backoffMin, backoffMax, replayBufferSize,
         replayBufferMaxBytes, resyncOnReconnect, settle, resyncSpread, healthcheckEnabled, healthcheckGrace,
-        probeInterval, probeTimeout, enabled);
+        probeInterval, probeTimeout, enabled, reconnectProbeInterval);
+  }
+
+  /** These settings with {@code reconnectProbeInterval} replaced ({@link Duration#ZERO}: no probe). */
+  public ResilienceSettings withReconnectProbeInterval(Duration interval) {
+    return new ResilienceSettings(reconnectEnabled, maxRetries, backoffMin, backoffMax, replayBufferSize,
+        replayBufferMaxBytes, resyncOnReconnect, settle, resyncSpread, healthcheckEnabled, healthcheckGrace,
+        probeInterval, probeTimeout, resumeEnabled, interval);
   }
 }

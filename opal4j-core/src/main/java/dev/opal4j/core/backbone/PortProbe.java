@@ -1,0 +1,86 @@
+package dev.opal4j.core.backbone;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Finds out whether anything accepts a TCP connection at a backbone's socket addresses: connects to
+ * each (every address its name resolves to, in turn) and closes each connection as soon as it is
+ * made, without sending a byte. Servers say nothing about such a connection (Postgres logs no
+ * complaint for a client that sent no startup packet; Redis, Kafka, Pulsar and NATS wait for a
+ * command that never comes). The addresses are probed in parallel; name lookups and connects run on
+ * virtual threads, never on the caller's.
+ *
+ * <p>Thread-safe; holds no connection between probes.
+ */
+final class PortProbe {
+  /**
+   * How long one connect may take. A refused port answers at once; a host that drops packets is
+   * given up on after this, so a probe round never outlasts it by much.
+   */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+
+  private final List<InetSocketAddress> addresses;
+  private final Duration timeout;
+
+  PortProbe(List<InetSocketAddress> addresses, Duration timeout) {
+    if (addresses.isEmpty()) {
+      throw new IllegalArgumentException("nothing to probe");
+    }
+    this.addresses = List.copyOf(addresses);
+    this.timeout = timeout;
+  }
+
+  List<InetSocketAddress> addresses() {
+    return addresses;
+  }
+
+  /**
+   * Completes with the first address that accepted a connection, or empty when none did (refused,
+   * unreachable, a name that does not resolve, or no answer within the timeout).
+   */
+  CompletableFuture<Optional<InetSocketAddress>> anyAccepts() {
+    CompletableFuture<Optional<InetSocketAddress>> result = new CompletableFuture<>();
+    AtomicInteger unanswered = new AtomicInteger(addresses.size());
+    for (InetSocketAddress address : addresses) {
+      Thread.ofVirtual().name("opal4j-backbone-probe").start(() -> {
+        if (accepts(address)) {
+          result.complete(Optional.of(address));
+        } else if (unanswered.decrementAndGet() == 0) {
+          result.complete(Optional.empty());
+        }
+      });
+    }
+    // A name lookup has no timeout of its own; a hung one must not stop the probing.
+    return result.completeOnTimeout(Optional.empty(), timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
+  }
+
+  private boolean accepts(InetSocketAddress address) {
+    InetAddress[] resolved;
+    try {
+      resolved = address.isUnresolved()
+          ? InetAddress.getAllByName(address.getHostString())
+          : new InetAddress[] {address.getAddress()};
+    } catch (UnknownHostException | SecurityException e) {
+      return false;
+    }
+    for (InetAddress ip : resolved) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(ip, address.getPort()), (int) timeout.toMillis());
+        return true;
+      } catch (IOException e) {
+        // refused, unreachable or timed out: try the next address of the name
+      }
+    }
+    return false;
+  }
+}
