@@ -168,7 +168,8 @@ public record ServerConfig(
         r.seconds("OPAL_BROADCAST_HEALTHCHECK_GRACE_SECONDS", 60, 0),
         r.seconds("OPAL_BROADCAST_PROBE_INTERVAL_SECONDS", 10, 0),
         r.seconds("OPAL_BROADCAST_PROBE_TIMEOUT_SECONDS", 30, 0.1),
-        r.bool("OPAL_BROADCAST_RESUME_ENABLED", true));
+        r.bool("OPAL_BROADCAST_RESUME_ENABLED", true),
+        reconnectProbeInterval(r));
 
     // read here so that it is a known name and a bad value stops start-up; the Redis and NATS
     // backends read it again with the same rule (decimal seconds, at least 0.3)
@@ -235,6 +236,19 @@ public record ServerConfig(
       }
     }
     return config;
+  }
+
+  /** Probing a port more often than 20 times a second tells nothing sooner and only adds load. */
+  static final Duration MIN_RECONNECT_PROBE_INTERVAL = Duration.ofMillis(50);
+
+  private static Duration reconnectProbeInterval(EnvBinder r) {
+    Duration interval = r.seconds("OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS", 0.25, 0);
+    if (interval.isPositive() && interval.compareTo(MIN_RECONNECT_PROBE_INTERVAL) < 0) {
+      r.error("OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS must be 0 (no probe) or at least "
+          + MIN_RECONNECT_PROBE_INTERVAL.toMillis() / 1000.0);
+      return ResilienceSettings.DEFAULT_RECONNECT_PROBE_INTERVAL;
+    }
+    return interval;
   }
 
   private static Statistics statistics(EnvBinder r) {

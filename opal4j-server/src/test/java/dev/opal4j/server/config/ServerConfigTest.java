@@ -23,6 +23,7 @@ class ServerConfigTest {
     assertThat(c.resilience().resyncOnReconnect()).isTrue();
     assertThat(c.resilience().settle()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.resilience().healthcheckEnabled()).isTrue();
+    assertThat(c.resilience().reconnectProbeInterval()).isEqualTo(Duration.ofMillis(250));
     assertThat(c.allDataTopic()).isEqualTo("policy_data");
     assertThat(c.dataConfigSources().toString())
         .isEqualTo("{\"config\":{\"entries\":[{\"url\":\"http://localhost:7002/policy-data\",\"topics\":[\"policy_data\"]}]}}");
@@ -41,6 +42,17 @@ class ServerConfigTest {
         .hasMessageContaining("OPAL_BROADCAST_RECONNECT_ENABLED='maybe' is not a boolean")
         .hasMessageContaining("OPAL_BROADCAST_RESYNC_SETTLE_SECONDS=-1")
         .hasMessageContaining("exactly one of 'config' or 'external_source_url'");
+  }
+
+  @Test
+  void theReconnectProbeIsTunedOrTurnedOffAndNeverFasterThan20PerSecond() throws Exception {
+    assertThat(ServerConfig.fromEnv(Map.of("OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS", "0.5"))
+        .resilience().reconnectProbeInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(ServerConfig.fromEnv(Map.of("OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS", "0"))
+        .resilience().reconnectProbeInterval()).isZero();
+    assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS", "0.01")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS must be 0 (no probe) or at least 0.05");
   }
 
   @Test
