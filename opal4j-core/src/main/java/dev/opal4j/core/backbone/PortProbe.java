@@ -15,10 +15,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Finds out whether anything accepts a TCP connection at a backbone's socket addresses: connects to
  * each (every address its name resolves to, in turn) and closes each connection as soon as it is
- * made, without sending a byte. Servers say nothing about such a connection (Postgres logs no
- * complaint for a client that sent no startup packet; Redis, Kafka, Pulsar and NATS wait for a
- * command that never comes). The addresses are probed in parallel; name lookups and connects run on
- * virtual threads, never on the caller's.
+ * made, without sending a byte, so no credentials or protocol are involved and servers log it at
+ * most as a connection that came and went (Postgres makes no complaint about a client that sent no
+ * startup packet). The addresses are probed in parallel; name lookups and connects run on virtual
+ * threads, never on the caller's.
  *
  * <p>Thread-safe; holds no connection between probes.
  */
