@@ -30,7 +30,7 @@ import java.time.Duration;
  *     clients are not resynced; false: every reconnect subscribes at the end, as on any backbone
  * @param reconnectProbeInterval {@code OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS} (0.25,
  *     opal4j; 0 disables): between backoff attempts, how often (on average, jittered) a worker
- *     connects to the backbone's port and closes at once to notice its return; see {@link
+ *     connects to the backbone's port and closes at once to notice its return; see {@code
  *     ReturnProbePolicy}
  */
 public record ResilienceSettings(
