@@ -136,7 +136,8 @@ abstract class BackboneRejoinContract {
       // Accepts every connection and closes it at once: the port is open, the backbone never answers.
       Thread.ofVirtual().start(() -> {
         while (!refusing.isClosed()) {
-          try (Socket ignored = refusing.accept()) {
+          try {
+            refusing.accept().close();
             firstAccepted.compareAndSet(null, Instant.now());
             accepted.incrementAndGet();
           } catch (IOException closed) {

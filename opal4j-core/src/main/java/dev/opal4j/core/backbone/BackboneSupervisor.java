@@ -8,6 +8,7 @@ import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
 import dev.opal4j.broadcast.spi.MessageRejectedException;
+import dev.opal4j.broadcast.spi.PortProbe;
 import dev.opal4j.broadcast.spi.PositionUnavailableException;
 import dev.opal4j.broadcast.spi.ResumableBroadcaster;
 import dev.opal4j.core.hub.BackboneLink;
@@ -15,7 +16,6 @@ import dev.opal4j.core.hub.Hub;
 import dev.opal4j.protocol.BroadcastNotification;
 import dev.opal4j.protocol.ProtocolException;
 import dev.opal4j.protocol.Utf8;
-import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,7 +87,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   private final AttemptFailureLog failureLog;
   /** Null when the backbone has no address to probe or the probe is off. */
   private final ReturnProbePolicy returnProbe;
-  private final Supplier<CompletableFuture<Optional<InetSocketAddress>>> portProbe;
+  private final Supplier<CompletableFuture<Optional<String>>> portProbe;
 
   private final Object sendLock = new Object();
   private final ReplayBuffer buffer;
@@ -137,7 +137,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
   BackboneSupervisor(BroadcasterFactory factory, BroadcastSettings settings,
       ResilienceSettings resilience, Hub hub, ResyncCoordinator resync, Consumer<String> giveUp,
       ScheduledExecutorService loop, Backoff backoff, Clock clock,
-      Supplier<CompletableFuture<Optional<InetSocketAddress>>> portProbe) {
+      Supplier<CompletableFuture<Optional<String>>> portProbe) {
     this.factory = factory;
     this.settings = settings;
     this.resilience = resilience;
@@ -158,22 +158,17 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
    * A probe of the addresses the backend dials, or null when there is none (memory://, or a backend
    * that does not say) or {@code OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS} is 0.
    */
-  private static Supplier<CompletableFuture<Optional<InetSocketAddress>>> portProbe(BroadcasterFactory factory,
+  private static Supplier<CompletableFuture<Optional<String>>> portProbe(BroadcasterFactory factory,
       BroadcastSettings settings, ResilienceSettings resilience) {
     if (!resilience.reconnectProbeInterval().isPositive()) {
       return null;
     }
-    List<InetSocketAddress> addresses;
     try {
-      addresses = factory.socketAddresses(settings);
+      return PortProbe.of(factory, settings).<Supplier<CompletableFuture<Optional<String>>>>map(p -> p::anyAccepts)
+          .orElse(null);
     } catch (BroadcastConfigurationException e) {
       return null; // the first attempt reports it and stops the worker
     }
-    if (addresses.isEmpty()) {
-      return null;
-    }
-    PortProbe probe = new PortProbe(addresses, PortProbe.CONNECT_TIMEOUT);
-    return probe::anyAccepts;
   }
 
   /** This worker's notifier id on the backbone. */
@@ -518,7 +513,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     });
   }
 
-  private void onReturnProbed(int thisWait, Optional<InetSocketAddress> accepted) {
+  private void onReturnProbed(int thisWait, Optional<String> accepted) {
     if (closed || thisWait != wait) {
       return;
     }
@@ -534,7 +529,7 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
     }
     Duration in = Duration.between(now, earliest.get());
     log.info("backbone {}: {} accepts connections again; connecting {} instead of in {} ms", settings.redactedUri(),
-        hostAndPort(accepted.get()), in.isZero() ? "now" : "in " + in.toMillis() + " ms",
+        accepted.get(), in.isZero() ? "now" : "in " + in.toMillis() + " ms",
         Duration.between(now, nextAttemptAt).toMillis());
     nextAttempt.cancel(false);
     int early = ++wait;
@@ -544,11 +539,6 @@ public final class BackboneSupervisor implements BackboneLink, AutoCloseable {
         attemptConnect(true);
       }
     }, in.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private static String hostAndPort(InetSocketAddress address) {
-    String host = address.getHostString();
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
   }
 
   private void onConnectionLost(int gen, String reason) {

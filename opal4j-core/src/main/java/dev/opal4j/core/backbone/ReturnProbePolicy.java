@@ -7,9 +7,10 @@ import java.util.function.DoubleSupplier;
 
 /**
  * Decides, while a worker waits between backoff attempts, how often it probes the backbone's port
- * (a TCP connect closed at once, see {@link PortProbe}) and when a probe that found the port open
- * brings the next real connection attempt forward: the worker then rejoins within about a second
- * of the backbone's return instead of at the end of a backoff that may have grown to 30 s.
+ * (a TCP connect closed at once, see {@link dev.opal4j.broadcast.spi.PortProbe}) and when a probe
+ * that found the port open brings the next real connection attempt forward: the worker then
+ * rejoins within about a second of the backbone's return instead of at the end of a backoff that
+ * may have grown to 30 s.
  *
  * <p>What keeps the fleet's load on a backbone that is down, or up but refusing, where the backoff
  * alone puts it:

@@ -7,7 +7,7 @@
  * dev.opal4j.core.backbone.ResyncCoordinator} to make clients re-fetch; on a backbone that keeps its
  * messages it resumes from the position the {@link dev.opal4j.core.backbone.ResumeCursor} kept
  * instead, and resyncs only when that position is gone. Between backoff attempts a {@link
- * dev.opal4j.core.backbone.PortProbe} of the backbone's port notices its return, and the {@link
+ * dev.opal4j.broadcast.spi.PortProbe} of the backbone's port notices its return, and the {@link
  * dev.opal4j.core.backbone.ReturnProbePolicy} decides when that brings the next attempt forward. Behaviour and defaults follow
  * OPAL's {@code OPAL_BROADCAST_*} settings (PR #915), with its known holes closed.
  */

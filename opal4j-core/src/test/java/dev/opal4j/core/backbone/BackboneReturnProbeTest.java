@@ -9,6 +9,7 @@ import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.BroadcasterFactory;
+import dev.opal4j.broadcast.spi.PortProbe;
 import dev.opal4j.core.hub.Hub;
 import dev.opal4j.core.hub.TopicRegistry;
 import dev.opal4j.protocol.Ids;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,7 +76,8 @@ class BackboneReturnProbeTest {
     listener = socket;
     Thread.ofVirtual().start(() -> {
       while (!socket.isClosed()) {
-        try (Socket ignored = socket.accept()) {
+        try {
+          socket.accept().close();
           accepted.incrementAndGet();
         } catch (IOException closed) {
           return;
@@ -130,7 +131,7 @@ class BackboneReturnProbeTest {
     return supervisor;
   }
 
-  private CompletableFuture<Optional<InetSocketAddress>> countedProbe(PortProbe probe) {
+  private CompletableFuture<Optional<String>> countedProbe(PortProbe probe) {
     return probe.anyAccepts().whenComplete((open, error) ->
         (open != null && open.isPresent() ? probedOpen : probedClosed).incrementAndGet());
   }
