@@ -17,7 +17,8 @@
  *
  * <p>A backend whose server has a network address reports the addresses it dials ({@code
  * BroadcasterFactory.socketAddresses}), so that a worker waiting to reconnect notices the server's
- * return with a bare TCP connect and rejoins at once instead of at the end of its backoff.
+ * return with a bare TCP connect ({@link dev.opal4j.broadcast.spi.PortProbe}) and rejoins at once
+ * instead of at the end of its backoff.
  *
  * <p>A backbone that has a primitive for a fleet-wide lease also offers a {@link
  * dev.opal4j.broadcast.spi.LeaderElector} ({@code BroadcasterFactory.leaderElector}), so that one
