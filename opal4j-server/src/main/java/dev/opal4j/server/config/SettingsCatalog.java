@@ -106,8 +106,8 @@ public final class SettingsCatalog {
     s.add(plain(g, "OPAL_BROADCAST_RECONNECT_PROBE_INTERVAL_SECONDS", "0.25", "opal4j: between backoff attempts, a"
         + " worker connects to the backbone's port(s) and closes at once (TCP only) about this often (jittered ±50 %);"
         + " when the port is back after it was seen closed, the next attempt runs at once instead of at the end of the"
-        + " backoff. A port that accepts while the backbone refuses keeps the backoff's pace. 0 disables; otherwise at"
-        + " least 0.05 (see RESILIENCE.md)"));
+        + " backoff. A port that accepts all along while the backbone refuses keeps the backoff's pace. 0 disables;"
+        + " otherwise at least 0.05 (see RESILIENCE.md)"));
     s.add(plain(g, "OPAL_BROADCAST_REPLAY_BUFFER_SIZE", "10000", "outbound messages buffered during an outage (oldest"
         + " dropped; 0 disables)"));
     s.add(plain(g, "OPAL_BROADCAST_REPLAY_BUFFER_MAX_BYTES", "67108864", "byte bound of the same buffer (opal4j)"));
