@@ -35,12 +35,14 @@ public final class RedisServer implements BackboneFixture {
   private final int port;
   private final String password;
   private final Path tlsCertificate;
+  private final boolean streams;
   private Process process;
   private boolean closed;
 
-  private RedisServer(Path root, int port, String password, Path tlsCertificate) {
+  private RedisServer(Path root, int port, String password, Path tlsCertificate, boolean streams) {
     this.root = root;
     this.tlsCertificate = tlsCertificate;
+    this.streams = streams;
     this.config = root.resolve("redis.conf");
     this.log = root.resolve("redis.log");
     this.port = port;
@@ -60,7 +62,11 @@ public final class RedisServer implements BackboneFixture {
     return port;
   }
 
-  /** The URI that reaches this server, with the {@code requirepass} password if one is set. */
+  /**
+   * The URI that reaches this server, with the {@code requirepass} password if one is set ({@code
+   * redis://}, {@code rediss://} with TLS, {@code redis-stream://} or {@code rediss-stream://} when
+   * built with {@link Builder#streams()}).
+   */
   @Override
   public URI uri() {
     return password == null ? uri(null, null) : uri("", password);
@@ -87,7 +93,7 @@ public final class RedisServer implements BackboneFixture {
   }
 
   private String scheme() {
-    return tlsCertificate == null ? "redis" : "rediss";
+    return (tlsCertificate == null ? "redis" : "rediss") + (streams ? "-stream" : "");
   }
 
   @Override
@@ -210,8 +216,27 @@ public final class RedisServer implements BackboneFixture {
     private boolean tls;
     private final Map<String, String> users = new LinkedHashMap<>();
     private final Map<String, String> directives = new LinkedHashMap<>();
+    private boolean streams;
 
     private Builder() {}
+
+    /**
+     * The URIs this server hands out select the stream backbone ({@code redis-stream://}, {@code
+     * rediss-stream://}) instead of pub/sub.
+     */
+    public Builder streams() {
+      this.streams = true;
+      return this;
+    }
+
+    /**
+     * Keeps the data over {@link RedisServer#stop()} / {@link RedisServer#start()} in an append-only
+     * file, as a Redis that a stream backbone resumes through a restart must (a write is in the file
+     * before its reply is sent, so an abrupt kill loses nothing that was acknowledged).
+     */
+    public Builder persistent() {
+      return config("appendonly", "yes");
+    }
 
     /** Any {@code redis.conf} directive, e.g. {@code proto-max-bulk-len 1mb}; written unquoted. */
     public Builder config(String name, String value) {
@@ -227,7 +252,15 @@ public final class RedisServer implements BackboneFixture {
 
     /** Adds an ACL user with full rights on every key and channel. */
     public Builder user(String name, String password) {
-      users.put(name, password);
+      return user(name, password, "~* &* +@all");
+    }
+
+    /**
+     * Adds an ACL user with the given rules (Redis ACL syntax: key patterns {@code ~...}, channel
+     * patterns {@code &...}, commands {@code +...}), to show what a backbone needs at least.
+     */
+    public Builder user(String name, String password, String rules) {
+      users.put(name, quote(">" + password) + " " + rules);
       return this;
     }
 
@@ -248,7 +281,7 @@ public final class RedisServer implements BackboneFixture {
         throw new UncheckedIOException("cannot create a temp dir for redis", e);
       }
       Path certificate = tls ? root.resolve("cert.pem") : null;
-      RedisServer server = new RedisServer(root, FreePorts.next(), requirePass, certificate);
+      RedisServer server = new RedisServer(root, FreePorts.next(), requirePass, certificate, streams);
       FixtureProcesses.track(server);
       try {
         if (tls) {
@@ -287,8 +320,7 @@ public final class RedisServer implements BackboneFixture {
       if (requirePass != null) {
         lines.add("requirepass " + quote(requirePass));
       }
-      users.forEach(
-          (name, pass) -> lines.add("user " + name + " on " + quote(">" + pass) + " ~* &* +@all"));
+      users.forEach((name, passwordAndRules) -> lines.add("user " + name + " on " + passwordAndRules));
       directives.forEach((name, value) -> lines.add(name + " " + value));
       return String.join("\n", lines) + "\n";
     }

@@ -4,24 +4,16 @@ import dev.opal4j.broadcast.spi.BackboneUnavailableException;
 import dev.opal4j.broadcast.spi.BroadcastException;
 import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.Broadcaster;
-import dev.opal4j.broadcast.spi.MessageRejectedException;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,7 +42,7 @@ final class RedisBroadcaster implements Broadcaster {
   private RedisClient client;
   private volatile StatefulRedisPubSubConnection<String, String> subscriber;
   private volatile StatefulRedisConnection<String, String> publisher;
-  private volatile long maxBulkBytes = -1;
+  private volatile RedisPublisher publishing;
   private ScheduledFuture<?> healthCheck;
 
   RedisBroadcaster(
@@ -67,8 +59,7 @@ final class RedisBroadcaster implements Broadcaster {
     if (closed) {
       throw new BackboneUnavailableException("redis broadcaster for " + redactedUri + " is closed");
     }
-    client = RedisClient.create(RedisResources.clientResources(), redisUri);
-    client.setOptions(clientOptions());
+    client = RedisClients.create(redisUri);
     client.addListener(
         new RedisConnectionStateListener() {
           @Override
@@ -79,7 +70,7 @@ final class RedisBroadcaster implements Broadcaster {
           }
         });
     try {
-      subscriber = connectPubSub();
+      subscriber = RedisClients.connect(() -> client.connectPubSub(redisUri), redactedUri);
       subscriber.addListener(
           new RedisPubSubAdapter<>() {
             @Override
@@ -92,16 +83,17 @@ final class RedisBroadcaster implements Broadcaster {
       // Returns once Redis confirmed the subscription, so later publishes are all heard.
       subscriber.sync().subscribe(channel);
       publisher = client.connect(redisUri);
-      maxBulkBytes = readMaxBulkBytes(publisher);
+      publishing = new RedisPublisher(publisher, RedisClients.readMaxBulkBytes(publisher, redactedUri), redactedUri,
+          (commands, message) -> commands.publish(channel, message), this::connectionLost);
     } catch (RuntimeException e) {
-      shutdownClient();
+      RedisClients.shutdown(client, redactedUri);
       throw new BackboneUnavailableException(
           "cannot connect to the Redis backbone at " + redactedUri + ": " + describe(e), e);
     }
     connected = true;
     // A drop between SUBSCRIBE and here fired no loss event; check once now that we listen.
     if (!subscriber.isOpen() || !publisher.isOpen()) {
-      shutdownClient();
+      RedisClients.shutdown(client, redactedUri);
       throw new BackboneUnavailableException(
           "the Redis backbone at " + redactedUri + " closed the connection while subscribing");
     }
@@ -112,118 +104,23 @@ final class RedisBroadcaster implements Broadcaster {
     log.info("Redis backbone {} connected, subscribed to channel {}", redactedUri, channel);
   }
 
-  /**
-   * When the server refuses the handshake (a missing or wrong password), Lettuce sometimes closes
-   * the channel before its connect listener runs and reports only "RedisHandshakeHandler not
-   * registered", losing the server's answer. The answer is the same on a second try, which almost
-   * always reports it; without it the operator could not tell a bad password from a bug.
-   */
-  private StatefulRedisPubSubConnection<String, String> connectPubSub() {
-    try {
-      return client.connectPubSub(redisUri);
-    } catch (RuntimeException e) {
-      if (!handshakeReasonLost(e)) {
-        throw e;
-      }
-      log.debug("Redis backbone {}: handshake failed without a reason; trying once more to read it",
-          redactedUri);
-      return client.connectPubSub(redisUri);
-    }
-  }
-
-  private static boolean handshakeReasonLost(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof IllegalStateException
-          && String.valueOf(t.getMessage()).contains("RedisHandshakeHandler not registered")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Redis refuses a command argument longer than {@code proto-max-bulk-len} and then drops the whole
-   * connection, so a PUBLISH that big must never be sent. Managed servers often forbid CONFIG: the
-   * limit is then unknown (-1), as it is on upstream OPAL.
-   */
-  private long readMaxBulkBytes(StatefulRedisConnection<String, String> connection) {
-    try {
-      Map<String, String> config = connection.sync().configGet("proto-max-bulk-len");
-      String value = config.get("proto-max-bulk-len");
-      return value == null ? -1 : Long.parseLong(value.strip());
-    } catch (RedisException | NumberFormatException e) {
-      log.debug("Redis backbone {}: cannot read proto-max-bulk-len ({}); message size limit unknown",
-          redactedUri, describe(e));
-      return -1;
-    }
-  }
-
   @Override
   public int maxMessageBytes() {
-    long max = maxBulkBytes;
+    RedisPublisher p = publishing;
+    long max = p == null ? -1 : p.maxBulkBytes();
     return max < 0 ? -1 : (int) Math.min(Integer.MAX_VALUE, max);
-  }
-
-  private ClientOptions clientOptions() {
-    return ClientOptions.builder()
-        // The opal4j supervisor owns reconnecting, so that it knows a gap happened.
-        .autoReconnect(false)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .socketOptions(
-            SocketOptions.builder()
-                .connectTimeout(redisUri.getTimeout())
-                .keepAlive(
-                    SocketOptions.KeepAliveOptions.builder()
-                        .enable()
-                        .idle(Duration.ofSeconds(30))
-                        .interval(Duration.ofSeconds(10))
-                        .count(3)
-                        .build())
-                .build())
-        // Async PUBLISH futures must complete even if the server stops answering.
-        .timeoutOptions(TimeoutOptions.enabled(redisUri.getTimeout()))
-        .build();
   }
 
   @Override
   public CompletableFuture<Void> publish(String message) {
-    StatefulRedisConnection<String, String> connection = publisher;
-    if (connection == null || closed) {
+    RedisPublisher p = publishing;
+    if (p == null || closed) {
       return CompletableFuture.failedFuture(unavailable(closed ? "the broadcaster is closed" : "not connected", null));
     }
     if (lost.get()) {
       return CompletableFuture.failedFuture(unavailable("the connection was lost", null));
     }
-    long max = maxBulkBytes;
-    // A UTF-16 char encodes to at most 3 bytes: only near the limit is the exact size worth computing.
-    if (max >= 0 && message.length() * 3L > max) {
-      int bytes = message.getBytes(StandardCharsets.UTF_8).length;
-      if (bytes > max) {
-        return CompletableFuture.failedFuture(new MessageRejectedException("message of " + bytes
-            + " bytes exceeds the Redis limit of " + max + " bytes (proto-max-bulk-len of " + redactedUri + ")"));
-      }
-    }
-    CompletableFuture<Void> result = new CompletableFuture<>();
-    try {
-      connection
-          .async()
-          .publish(channel, message)
-          .whenComplete(
-              (receivers, error) -> {
-                if (error == null) {
-                  result.complete(null);
-                  return;
-                }
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                result.completeExceptionally(unavailable("publish failed: " + describe(cause), cause));
-                if (cause instanceof RedisCommandTimeoutException) {
-                  connectionLost(cause); // the server stopped answering: the connection is useless
-                }
-              });
-    } catch (RuntimeException e) {
-      result.completeExceptionally(unavailable("publish failed: " + describe(e), e));
-    }
-    return result;
+    return p.publish(message);
   }
 
   // A subscriber connection only reads; PING proves the server still answers on it.
@@ -276,41 +173,14 @@ final class RedisBroadcaster implements Broadcaster {
     if (healthCheck != null) {
       healthCheck.cancel(false);
     }
-    shutdownClient();
-  }
-
-  private void shutdownClient() {
-    if (client == null) {
-      return;
-    }
-    try {
-      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-    } catch (RuntimeException e) {
-      log.debug("error while closing the Redis client for {}", redactedUri, e);
-    }
+    RedisClients.shutdown(client, redactedUri);
   }
 
   private BackboneUnavailableException unavailable(String why, Throwable cause) {
     return new BackboneUnavailableException("Redis backbone " + redactedUri + ": " + why, cause);
   }
 
-  /** The exception's message and its root cause's, e.g. "Unable to connect to ...: WRONGPASS ...". */
   private static String describe(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String text = String.valueOf(e.getMessage());
-    if (root != e && root.getMessage() != null && !text.contains(root.getMessage())) {
-      text += ": " + root.getMessage();
-    }
-    String upper = text.toUpperCase(java.util.Locale.ROOT);
-    if (upper.contains("WRONGPASS") || upper.contains("NOAUTH") || upper.contains("INVALID PASSWORD")) {
-      text += " (authentication failed: check the user name and password in OPAL_BROADCAST_URI)";
-    } else if (handshakeReasonLost(e)) {
-      text += " (the server refused the connection handshake and its reason was lost; usually"
-          + " authentication failed: check the user name and password in OPAL_BROADCAST_URI)";
-    }
-    return text;
+    return RedisClients.describe(e);
   }
 }

@@ -17,10 +17,16 @@ import java.util.Set;
 
 /**
  * {@code redis://[[user]:password@]host[:port][/db]} and {@code rediss://...} (TLS, peer verified
- * against the JVM trust store unless {@code ?verifyPeer=NONE|CA}).
+ * against the JVM trust store unless {@code ?verifyPeer=NONE|CA}): pub/sub, as OPAL's Python server.
+ * {@code redis-stream://...} and {@code rediss-stream://...} (same options, plus {@code
+ * ?maxlen=N}): the channel as a Redis stream, which a worker resumes after a lost connection
+ * ({@link RedisStreamBroadcaster}); opal4j only.
  */
 public final class RedisBroadcasterFactory implements BroadcasterFactory {
-  /** How often the subscriber connection PINGs to prove the server still answers. */
+  /**
+   * How often the subscriber connection PINGs to prove the server still answers (pub/sub); how long
+   * a stream reader's {@code XREAD} waits at most (stream).
+   */
   static final Duration HEALTH_INTERVAL = Duration.ofSeconds(5);
   /** The leader lease's time to live unless {@code OPAL_LEADER_LEASE_SECONDS} says otherwise. */
   static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -29,7 +35,7 @@ public final class RedisBroadcasterFactory implements BroadcasterFactory {
 
   @Override
   public Set<String> schemes() {
-    return Set.of("redis", "rediss");
+    return Set.of("redis", "rediss", "redis-stream", "rediss-stream");
   }
 
   @Override
@@ -44,14 +50,18 @@ public final class RedisBroadcasterFactory implements BroadcasterFactory {
   public Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
       throws BroadcastConfigurationException {
     validate(settings);
-    return new RedisBroadcaster(
-        RedisUris.parse(settings.uri()), settings.channel(), settings.redactedUri(), listener, HEALTH_INTERVAL);
+    RedisEndpoint endpoint = RedisUris.parse(settings.uri());
+    if (endpoint.stream()) {
+      return new RedisStreamBroadcaster(endpoint.redisUri(), settings.channel(), endpoint.maxLen(),
+          settings.redactedUri(), listener, HEALTH_INTERVAL);
+    }
+    return new RedisBroadcaster(endpoint.redisUri(), settings.channel(), settings.redactedUri(), listener, HEALTH_INTERVAL);
   }
 
   @Override
   public List<InetSocketAddress> socketAddresses(BroadcastSettings settings) throws BroadcastConfigurationException {
     validate(settings);
-    RedisURI uri = RedisUris.parse(settings.uri());
+    RedisURI uri = RedisUris.parse(settings.uri()).redisUri();
     return List.of(SocketAddresses.unresolved(uri.getHost(), uri.getPort()));
   }
 
@@ -66,7 +76,7 @@ public final class RedisBroadcasterFactory implements BroadcasterFactory {
     validate(settings);
     return Optional.of(
         new RedisLeaderElector(
-            RedisUris.parse(settings.uri()), settings.redactedUri(), settings.channel(), electionName, lease(settings)));
+            RedisUris.parse(settings.uri()).redisUri(), settings.redactedUri(), settings.channel(), electionName, lease(settings)));
   }
 
   static Duration lease(BroadcastSettings settings) throws BroadcastConfigurationException {

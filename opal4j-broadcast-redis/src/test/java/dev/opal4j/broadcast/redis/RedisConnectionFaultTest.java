@@ -79,6 +79,37 @@ class RedisConnectionFaultTest {
   }
 
   @Test
+  void aCutStreamConnectionIsReportedOnceAndLaterPublishesFailFast() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    broadcaster = connectedThroughProxy(listener, "redis-stream");
+
+    proxy.cutAll();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> listener.lost.size() == 1);
+    CompletableFuture<Void> after = broadcaster.publish("{\"after\":\"cut\"}");
+    await().atMost(Duration.ofSeconds(5)).until(after::isDone);
+    assertThat(causeOf(after)).isInstanceOf(BackboneUnavailableException.class);
+    assertThat(listener.lost).hasSize(1);
+  }
+
+  /**
+   * The reader's blocked XREAD is the stream mode's health check: it must answer within the command
+   * timeout (here 2 s, so the test is quick; the reader then blocks for 1 s at a time).
+   */
+  @Test
+  void aSilentlyDeadStreamConnectionIsFoundByTheReadersTimeout() throws Exception {
+    RecordingListener listener = new RecordingListener();
+    broadcaster = connectedThroughProxy(listener, "redis-stream", "?timeout=2s");
+    Thread.sleep(1500); // a few quiet reads go by without a false alarm
+    assertThat(listener.lost).isEmpty();
+
+    proxy.pause();
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> listener.lost.size() == 1);
+    proxy.resume();
+  }
+
+  @Test
   void closingNeverReportsALoss() throws Exception {
     RecordingListener listener = new RecordingListener();
     broadcaster = connectedThroughProxy(listener);
@@ -90,7 +121,15 @@ class RedisConnectionFaultTest {
   }
 
   private Broadcaster connectedThroughProxy(RecordingListener listener) throws Exception {
-    URI uri = URI.create("redis://127.0.0.1:" + proxy.port());
+    return connectedThroughProxy(listener, "redis", "");
+  }
+
+  private Broadcaster connectedThroughProxy(RecordingListener listener, String scheme) throws Exception {
+    return connectedThroughProxy(listener, scheme, "");
+  }
+
+  private Broadcaster connectedThroughProxy(RecordingListener listener, String scheme, String query) throws Exception {
+    URI uri = URI.create(scheme + "://127.0.0.1:" + proxy.port() + query);
     BroadcastSettings settings = new BroadcastSettings(uri, "EventNotifier", "i", Map.of());
     Broadcaster b = Broadcasters.discover().factoryFor(settings).create(settings, listener);
     b.connect();

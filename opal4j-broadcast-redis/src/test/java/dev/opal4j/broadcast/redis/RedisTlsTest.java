@@ -60,6 +60,30 @@ class RedisTlsTest {
   }
 
   @Test
+  void redissStreamConnectsOverTlsAndDelivers() throws Exception {
+    URI uri = URI.create(server.uri().toString().replaceFirst("^rediss://", "rediss-stream://") + "?verifyPeer=NONE");
+    RecordingListener b = new RecordingListener();
+    Broadcaster sender = create(uri, new RecordingListener());
+    Broadcaster receiver = create(uri, b);
+    sender.connect();
+    receiver.connect();
+
+    sender.publish("{\"stream\":\"over tls\"}").get(10, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.received.contains("{\"stream\":\"over tls\"}"));
+  }
+
+  @Test
+  void anUntrustedServerCertificateIsRefusedOnAStreamToo() throws Exception {
+    Broadcaster broadcaster =
+        create(URI.create(server.uri().toString().replaceFirst("^rediss://", "rediss-stream://")), new RecordingListener());
+
+    assertThat(catchThrowable(broadcaster::connect))
+        .isInstanceOf(BackboneUnavailableException.class)
+        .hasMessageContaining("certification path");
+  }
+
+  @Test
   void anUntrustedServerCertificateIsRefusedByDefault() throws Exception {
     Broadcaster broadcaster = create(server.uri(), new RecordingListener());
 

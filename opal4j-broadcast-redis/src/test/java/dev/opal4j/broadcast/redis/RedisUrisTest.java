@@ -27,7 +27,7 @@ class RedisUrisTest {
 
   @Test
   void userPasswordHostPortAndDatabaseAreRead() throws Exception {
-    RedisURI uri = RedisUris.parse(URI.create("redis://opal:p%40ss@cache.example:6380/3"));
+    RedisURI uri = RedisUris.parse(URI.create("redis://opal:p%40ss@cache.example:6380/3")).redisUri();
 
     assertThat(uri.getHost()).isEqualTo("cache.example");
     assertThat(uri.getPort()).isEqualTo(6380);
@@ -41,7 +41,7 @@ class RedisUrisTest {
 
   @Test
   void redissMeansTls() throws Exception {
-    RedisURI uri = RedisUris.parse(URI.create("rediss://:pw@cache.example"));
+    RedisURI uri = RedisUris.parse(URI.create("rediss://:pw@cache.example")).redisUri();
 
     assertThat(uri.isSsl()).isTrue();
     assertThat(uri.getPort()).isEqualTo(6379);
@@ -52,7 +52,7 @@ class RedisUrisTest {
 
   @Test
   void aTimeoutParameterIsHonoured() throws Exception {
-    assertThat(RedisUris.parse(URI.create("redis://h?timeout=3s")).getTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(RedisUris.parse(URI.create("redis://h?timeout=3s")).redisUri().getTimeout()).isEqualTo(Duration.ofSeconds(3));
   }
 
   @Test
@@ -69,5 +69,57 @@ class RedisUrisTest {
     assertThatThrownBy(() -> RedisUris.parse(URI.create("redis://h/cache")))
         .isInstanceOf(BroadcastConfigurationException.class)
         .hasMessageContaining("database number");
+  }
+
+  @Test
+  void redisStreamSelectsTheStreamWithTheDefaultBoundAndKeepsEveryOtherOption() throws Exception {
+    RedisEndpoint endpoint = RedisUris.parse(URI.create("redis-stream://opal:p%40ss@cache.example:6380/3?timeout=3s"));
+
+    assertThat(endpoint.stream()).isTrue();
+    assertThat(endpoint.maxLen()).isEqualTo(RedisUris.DEFAULT_MAXLEN);
+    RedisURI uri = endpoint.redisUri();
+    assertThat(uri.getHost()).isEqualTo("cache.example");
+    assertThat(uri.getPort()).isEqualTo(6380);
+    assertThat(uri.getDatabase()).isEqualTo(3);
+    assertThat(uri.isSsl()).isFalse();
+    assertThat(uri.getTimeout()).isEqualTo(Duration.ofSeconds(3));
+    RedisCredentials credentials = uri.getCredentialsProvider().resolveCredentials().block();
+    assertThat(credentials.getUsername()).isEqualTo("opal");
+    assertThat(new String(credentials.getPassword())).isEqualTo("p@ss");
+  }
+
+  @Test
+  void redissStreamMeansTlsAndMaxlenSetsTheBound() throws Exception {
+    RedisEndpoint endpoint = RedisUris.parse(URI.create("rediss-stream://:pw@cache.example?maxlen=500&verifyPeer=CA"));
+
+    assertThat(endpoint.stream()).isTrue();
+    assertThat(endpoint.maxLen()).isEqualTo(500);
+    assertThat(endpoint.redisUri().isSsl()).isTrue();
+    assertThat(endpoint.redisUri().getPort()).isEqualTo(6379);
+  }
+
+  @Test
+  void plainRedisIsPubSub() throws Exception {
+    RedisEndpoint endpoint = RedisUris.parse(URI.create("redis://h"));
+
+    assertThat(endpoint.stream()).isFalse();
+    assertThat(endpoint.maxLen()).isZero();
+  }
+
+  @Test
+  void maxlenOnPubSubIsRefusedNamingTheStreamSchemes() {
+    assertThatThrownBy(() -> RedisUris.parse(URI.create("redis://h?maxlen=100")))
+        .isInstanceOf(BroadcastConfigurationException.class)
+        .hasMessageContaining("'maxlen'")
+        .hasMessageContaining("redis-stream://");
+  }
+
+  @Test
+  void aMaxlenThatIsNotAPositiveWholeNumberIsRefused() {
+    for (String bad : new String[] {"0", "-5", "ten", "1.5", ""}) {
+      assertThatThrownBy(() -> RedisUris.parse(URI.create("redis-stream://h?maxlen=" + bad)))
+          .isInstanceOf(BroadcastConfigurationException.class)
+          .hasMessageContaining("maxlen='" + bad + "' is invalid");
+    }
   }
 }
