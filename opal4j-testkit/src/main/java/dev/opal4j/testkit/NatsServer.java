@@ -37,10 +37,12 @@ public final class NatsServer implements BackboneFixture {
   private final String password;
   private final String token;
   private final Path tlsCertificate;
+  private final String query;
   private Process process;
   private boolean closed;
 
-  private NatsServer(Path root, int port, String user, String password, String token, Path tlsCertificate) {
+  private NatsServer(Path root, int port, String user, String password, String token, Path tlsCertificate,
+      String query) {
     this.root = root;
     this.config = root.resolve("nats.conf");
     this.log = root.resolve("nats.log");
@@ -49,6 +51,7 @@ public final class NatsServer implements BackboneFixture {
     this.password = password;
     this.token = token;
     this.tlsCertificate = tlsCertificate;
+    this.query = query;
   }
 
   /** A server with JetStream, no authentication and the default 1 MiB {@code max_payload}. */
@@ -75,19 +78,19 @@ public final class NatsServer implements BackboneFixture {
    */
   public URI uri(String userName, String pass) {
     String userInfo = userName == null ? encode(pass) : encode(userName) + ":" + encode(pass);
-    return URI.create(scheme() + "://" + userInfo + "@127.0.0.1:" + port);
+    return URI.create(scheme() + "://" + userInfo + "@127.0.0.1:" + port + query);
   }
 
   /** The URI that reaches this server, with its (first) user and password or token if it requires one. */
   @Override
   public URI uri() {
     if (token != null) {
-      return URI.create(scheme() + "://" + encode(token) + "@127.0.0.1:" + port);
+      return URI.create(scheme() + "://" + encode(token) + "@127.0.0.1:" + port + query);
     }
     if (user != null) {
-      return URI.create(scheme() + "://" + encode(user) + ":" + encode(password) + "@127.0.0.1:" + port);
+      return URI.create(scheme() + "://" + encode(user) + ":" + encode(password) + "@127.0.0.1:" + port + query);
     }
-    return URI.create(scheme() + "://127.0.0.1:" + port);
+    return URI.create(scheme() + "://127.0.0.1:" + port + query);
   }
 
   /** The self-signed PEM certificate the server presents when built with {@link Builder#tls()}. */
@@ -104,7 +107,7 @@ public final class NatsServer implements BackboneFixture {
 
   @Override
   public URI unreachableUri() {
-    return URI.create(scheme() + "://127.0.0.1:" + FreePorts.next());
+    return URI.create(scheme() + "://127.0.0.1:" + FreePorts.next() + query);
   }
 
   /**
@@ -263,8 +266,18 @@ public final class NatsServer implements BackboneFixture {
     private String token;
     private boolean tls;
     private boolean jetStream = true;
+    private String query = "";
 
     private Builder() {}
+
+    /**
+     * The URIs this server hands out select the JetStream backbone ({@code ?mode=jetstream}) instead
+     * of core NATS.
+     */
+    public Builder jetStreamBackbone() {
+      this.query = "?mode=jetstream";
+      return this;
+    }
 
     /** The server's {@code max_payload}: the largest message it accepts, announced in INFO. */
     public Builder maxPayload(int bytes) {
@@ -320,7 +333,7 @@ public final class NatsServer implements BackboneFixture {
       Path certificate = tls ? root.resolve("cert.pem") : null;
       User first = users.isEmpty() ? null : users.get(0);
       NatsServer server = new NatsServer(root, FreePorts.next(), first == null ? null : first.name(),
-          first == null ? null : first.pass(), token, certificate);
+          first == null ? null : first.pass(), token, certificate, query);
       FixtureProcesses.track(server);
       try {
         if (tls) {

@@ -6,10 +6,7 @@ import dev.opal4j.broadcast.spi.BroadcastListener;
 import dev.opal4j.broadcast.spi.Broadcaster;
 import dev.opal4j.broadcast.spi.MessageRejectedException;
 import io.nats.client.Connection;
-import io.nats.client.ConnectionListener;
-import io.nats.client.Consumer;
 import io.nats.client.Dispatcher;
-import io.nats.client.ErrorListener;
 import io.nats.client.Message;
 import io.nats.client.Nats;
 import java.io.IOException;
@@ -45,12 +42,11 @@ final class NatsBroadcaster implements Broadcaster {
   private final Duration roundTripTimeout;
   private final AtomicBoolean lost = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
-  private volatile boolean connected;
+  private final ConnectionWatch watch;
   private volatile boolean closed;
   private volatile Connection connection;
   private volatile PublishAcks acks;
   private volatile long maxPayload = -1;
-  private volatile Exception connectProblem; // what jnats reported while connecting (its IOException omits it)
 
   NatsBroadcaster(NatsEndpoint endpoint, String subject, String instanceId, BroadcastListener listener) {
     this(endpoint, subject, instanceId, listener, ROUND_TRIP_TIMEOUT);
@@ -63,6 +59,7 @@ final class NatsBroadcaster implements Broadcaster {
     this.instanceId = instanceId;
     this.listener = listener;
     this.roundTripTimeout = roundTripTimeout;
+    this.watch = new ConnectionWatch(endpoint.redactedUri(), this::connectionLost);
   }
 
   @Override
@@ -73,12 +70,12 @@ final class NatsBroadcaster implements Broadcaster {
     Connection c;
     try {
       c = Nats.connect(endpoint.options("opal4j " + instanceId)
-          .connectionListener(new LossWatcher())
-          .errorListener(new Errors())
+          .connectionListener(watch)
+          .errorListener(watch)
           .build());
     } catch (IOException | RuntimeException e) {
       throw new BackboneUnavailableException("cannot connect to the NATS backbone at " + endpoint.redactedUri() + ": "
-          + describe(e) + becauseOf(connectProblem), e);
+          + describe(e) + becauseOf(watch.connectProblem()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unavailable("interrupted while connecting", e);
@@ -104,8 +101,8 @@ final class NatsBroadcaster implements Broadcaster {
       throw unavailable("the server refused the subscription to subject '" + subject + "': " + refused.strip()
           + (permissionError(refused) ? " (grant this user subscribe permission on the subject)" : ""), null);
     }
-    connected = true;
-    // A drop before `connected` was set fired no loss event; check once now that we listen.
+    watch.connected();
+    // A drop before the watch reported losses fired no loss event; check once now that we listen.
     if (c.getStatus() != Connection.Status.CONNECTED) {
       closeConnection();
       throw unavailable("the server closed the connection while subscribing", null);
@@ -198,45 +195,6 @@ final class NatsBroadcaster implements Broadcaster {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       log.debug("error while closing the NATS connection to {}", endpoint.redactedUri(), e);
-    }
-  }
-
-  /** With reconnecting off, a drop goes DISCONNECTED then CLOSED; either ends this broadcaster. */
-  private final class LossWatcher implements ConnectionListener {
-    @Override
-    @SuppressWarnings("deprecation") // jnats deprecates it, yet still declares it abstract
-    public void connectionEvent(Connection conn, Events type) {
-      if (connected && (type == Events.DISCONNECTED || type == Events.CLOSED)) {
-        connectionLost(new IOException("connection to " + endpoint.redactedUri() + " closed"));
-      }
-    }
-  }
-
-  private final class Errors implements ErrorListener {
-    @Override
-    public void errorOccurred(Connection conn, String error) {
-      // While connecting, the failed attempt reports it (the supervisor rate-limits those lines).
-      // Permission refusals are reported where they matter (connect, PublishAcks); others close the connection.
-      if (connected) {
-        log.warn("NATS backbone {}: the server reported: {}", endpoint.redactedUri(), error.strip());
-      } else {
-        log.debug("NATS backbone {}: the server reported: {}", endpoint.redactedUri(), error.strip());
-      }
-    }
-
-    @Override
-    public void exceptionOccurred(Connection conn, Exception exp) {
-      if (!connected) {
-        connectProblem = exp;
-      }
-      log.debug("NATS backbone {}: {}", endpoint.redactedUri(), exp.toString());
-    }
-
-    @Override
-    public void slowConsumerDetected(Connection conn, Consumer consumer) {
-      if (connected) {
-        connectionLost(new IOException("slow consumer: jnats dropped messages it could not hand to the listener"));
-      }
     }
   }
 

@@ -18,7 +18,9 @@ import java.util.Set;
 /**
  * {@code nats://[user:password@|token@]host[:port][,host2[:port2]...]}, and {@code tls://...} or
  * {@code nats+tls://...} for TLS (peer verified against the JVM trust store, or the CA file in
- * {@code ?tlsca=}). The channel name is the subject.
+ * {@code ?tlsca=}). The channel name is the subject: core NATS ({@link NatsBroadcaster}), or with
+ * {@code ?mode=jetstream} a JetStream stream on it that a worker resumes from ({@link
+ * JetStreamBroadcaster}; {@code stream}, {@code max_msgs}, {@code max_bytes}, {@code max_age}).
  */
 public final class NatsBroadcasterFactory implements BroadcasterFactory {
   /** The leader lease's time to live unless {@code OPAL_LEADER_LEASE_SECONDS} says otherwise. */
@@ -41,7 +43,14 @@ public final class NatsBroadcasterFactory implements BroadcasterFactory {
   public Broadcaster create(BroadcastSettings settings, BroadcastListener listener)
       throws BroadcastConfigurationException {
     NatsEndpoint endpoint = NatsEndpoint.parse(settings.uri());
-    return new NatsBroadcaster(endpoint, NatsNames.subject(settings.channel()), settings.instanceId(), listener);
+    String subject = NatsNames.subject(settings.channel());
+    if (endpoint.jetStream() != null) {
+      String stream = endpoint.jetStream().streamName() != null
+          ? endpoint.jetStream().streamName() : NatsNames.streamName(settings.channel());
+      return new JetStreamBroadcaster(endpoint, subject, stream, settings.instanceId(), listener,
+          NatsBroadcaster.ROUND_TRIP_TIMEOUT);
+    }
+    return new NatsBroadcaster(endpoint, subject, settings.instanceId(), listener);
   }
 
   /** Every server of the URI's list (jnats tries them in turn). */

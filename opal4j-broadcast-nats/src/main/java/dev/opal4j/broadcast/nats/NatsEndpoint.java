@@ -20,7 +20,9 @@ import javax.net.ssl.SSLContext;
 /**
  * What a {@code nats://}, {@code tls://} or {@code nats+tls://} broadcast URI says: the servers,
  * the credentials (user and password, or a token as in {@code nats://TOKEN@host}), TLS, and the
- * options in its query. Parsed once, without I/O; {@link #options()} turns it into jnats options.
+ * options in its query, among them the mode: core NATS, or a JetStream stream ({@code
+ * jetStream}, null for core NATS). Parsed once, without I/O; {@link #options()} turns it into
+ * jnats options.
  */
 record NatsEndpoint(
     List<String> servers,
@@ -30,6 +32,7 @@ record NatsEndpoint(
     boolean tls,
     Path tlsCa,
     boolean fleetLease,
+    JetStreamSettings jetStream,
     String redactedUri) {
 
   static final int DEFAULT_PORT = 4222;
@@ -54,7 +57,8 @@ record NatsEndpoint(
   static final String TLS_CA = "tlsca";
   /** {@code leader=jetstream} (default): a KV lease; {@code leader=node}: no fleet-wide lease. */
   static final String LEADER = "leader";
-  private static final List<String> SUPPORTED = List.of(LEADER, TLS_CA);
+  private static final List<String> SUPPORTED = List.of(LEADER, JetStreamSettings.MAX_AGE, JetStreamSettings.MAX_BYTES,
+      JetStreamSettings.MAX_MSGS, JetStreamSettings.MODE, JetStreamSettings.STREAM, TLS_CA);
 
   static NatsEndpoint parse(URI uri) throws BroadcastConfigurationException {
     String redacted = UriRedaction.redact(uri.toString());
@@ -118,7 +122,7 @@ record NatsEndpoint(
           + " default) or 'node' (no fleet-wide lease: each node's leader publishes policy updates)");
     }
     return new NatsEndpoint(List.copyOf(servers), user, password, token, tls, tlsCa, leader.equals("jetstream"),
-        redacted);
+        JetStreamSettings.from(query, where), redacted);
   }
 
   private static String hostAndPort(String server, String where) throws BroadcastConfigurationException {

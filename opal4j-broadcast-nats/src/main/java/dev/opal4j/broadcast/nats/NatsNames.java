@@ -39,6 +39,23 @@ final class NatsNames {
   }
 
   /**
+   * The JetStream stream of a channel unless the URI names one: {@code opal4j_<channel>}, the
+   * channel escaped as lease keys are (stream names cannot hold '.', '*', '>' or whitespace).
+   */
+  static String streamName(String channel) {
+    return "opal4j_" + escape(channel);
+  }
+
+  /** Refuses a stream name the server would refuse, before anything connects. */
+  static void checkStreamName(String name, String where) throws BroadcastConfigurationException {
+    if (name.isEmpty() || name.chars().anyMatch(c -> c <= ' ' || c == 0x7f || c == '.' || c == '*' || c == '>'
+        || c == '/' || c == '\\' || Character.isWhitespace(c))) {
+      throw new BroadcastConfigurationException(where + ": stream='" + name + "' is not a JetStream stream name"
+          + " (it must not be empty nor contain whitespace, '.', '*', '>', '/' or '\\')");
+    }
+  }
+
+  /**
    * The lease key of an election on a channel, {@code <channel>.<election>}, each part escaped to
    * the key alphabet ({@code A-Z a-z 0-9 _ -} kept, any other UTF-8 byte as {@code =XX}), so that
    * distinct names never share a key.

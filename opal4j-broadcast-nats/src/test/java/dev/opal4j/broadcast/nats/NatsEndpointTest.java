@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -102,11 +103,52 @@ class NatsEndpointTest {
     assertThatThrownBy(() -> NatsEndpoint.parse(URI.create("nats://u:hunter2@h?creds=/x.creds")))
         .isInstanceOf(BroadcastConfigurationException.class)
         .hasMessageContaining("'creds'")
-        .hasMessageContaining("supported: leader, tlsca")
+        .hasMessageContaining("supported: leader, max_age, max_bytes, max_msgs, mode, stream, tlsca")
         .hasMessageNotContaining("hunter2");
     assertThatThrownBy(() -> NatsEndpoint.parse(URI.create("nats://t0ken@h?x=1")))
         .isInstanceOf(BroadcastConfigurationException.class)
         .hasMessageNotContaining("t0ken");
+  }
+
+  @Test
+  void coreNatsIsTheDefaultMode() throws Exception {
+    assertThat(NatsEndpoint.parse(URI.create("nats://h")).jetStream()).isNull();
+    assertThat(NatsEndpoint.parse(URI.create("nats://h?mode=core")).jetStream()).isNull();
+  }
+
+  @Test
+  void modeJetstreamTakesTheDefaultRetention() throws Exception {
+    JetStreamSettings js = NatsEndpoint.parse(URI.create("tls://h?mode=jetstream")).jetStream();
+
+    assertThat(js.streamName()).isNull();
+    assertThat(js.maxMsgs()).isEqualTo(JetStreamSettings.DEFAULT_MAX_MSGS);
+    assertThat(js.maxBytes()).isEqualTo(64L << 20);
+    assertThat(js.maxAge()).isEqualTo(Duration.ofHours(24));
+  }
+
+  @Test
+  void theStreamAndItsRetentionAreReadWithUnits() throws Exception {
+    JetStreamSettings js = NatsEndpoint.parse(URI.create(
+        "nats://h?mode=JetStream&stream=opal-fleet&max_msgs=5000&max_bytes=1G&max_age=7d")).jetStream();
+
+    assertThat(js.streamName()).isEqualTo("opal-fleet");
+    assertThat(js.maxMsgs()).isEqualTo(5000);
+    assertThat(js.maxBytes()).isEqualTo(1L << 30);
+    assertThat(js.maxAge()).isEqualTo(Duration.ofDays(7));
+    assertThat(NatsEndpoint.parse(URI.create("nats://h?mode=jetstream&max_bytes=512KiB&max_age=90")).jetStream())
+        .satisfies(j -> assertThat(j.maxBytes()).isEqualTo(512L << 10))
+        .satisfies(j -> assertThat(j.maxAge()).isEqualTo(Duration.ofSeconds(90)));
+  }
+
+  @Test
+  void streamOptionsWithoutJetstreamAndBadValuesAreRefusedNamingThem() {
+    assertRefused("nats://h?max_msgs=10", "max_msgs configures the JetStream stream; it needs mode=jetstream");
+    assertRefused("nats://h?mode=core&stream=s", "stream configures the JetStream stream");
+    assertRefused("nats://h?mode=kv", "mode='kv' is not supported");
+    assertRefused("nats://h?mode=jetstream&max_msgs=0", "max_msgs='0' is invalid");
+    assertRefused("nats://h?mode=jetstream&max_bytes=lots", "max_bytes='lots' is invalid");
+    assertRefused("nats://h?mode=jetstream&max_age=500ms", "max_age='500ms' is invalid");
+    assertRefused("nats://h?mode=jetstream&stream=a.b", "stream='a.b' is not a JetStream stream name");
   }
 
   @Test

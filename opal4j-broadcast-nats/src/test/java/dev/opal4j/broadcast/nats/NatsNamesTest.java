@@ -45,6 +45,13 @@ class NatsNamesTest {
     assertThat(NatsNames.leaseKey("Zürich chan*", "e l/e>c")).matches("[-/_=.a-zA-Z0-9]+");
   }
 
+  @Test
+  void aChannelsStreamNameIsPrefixedAndEscapedToWhatStreamNamesAllow() {
+    assertThat(NatsNames.streamName("EventNotifier")).isEqualTo("opal4j_EventNotifier");
+    assertThat(NatsNames.streamName("opal.events")).isEqualTo("opal4j_opal=2Eevents");
+    assertThat(NatsNames.streamName("a.b")).isNotEqualTo(NatsNames.streamName("a=2Eb"));
+  }
+
   private static void assertSubjectRefused(String channel, String why) {
     assertThatThrownBy(() -> NatsNames.subject(channel))
         .as(channel)

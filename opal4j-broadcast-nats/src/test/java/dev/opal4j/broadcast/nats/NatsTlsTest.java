@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import dev.opal4j.broadcast.spi.BackbonePosition;
 import dev.opal4j.broadcast.spi.BackboneUnavailableException;
 import dev.opal4j.broadcast.spi.BroadcastSettings;
 import dev.opal4j.broadcast.spi.Broadcaster;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +29,7 @@ class NatsTlsTest {
 
   @BeforeAll
   static void startNats() {
-    server = NatsServer.builder().tls().user("opal", "tls-pw").withoutJetStream().launch();
+    server = NatsServer.builder().tls().user("opal", "tls-pw").launch();
   }
 
   @AfterAll
@@ -56,6 +58,27 @@ class NatsTlsTest {
     sender.publish("{\"over\":\"tls\"}").get(10, TimeUnit.SECONDS);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> heard.received.contains("{\"over\":\"tls\"}"));
+  }
+
+  @Test
+  void theJetStreamModeConnectsOverTlsAndDeliversWithPositions() throws Exception {
+    URI uri = URI.create(server.uri() + "?mode=jetstream&tlsca=" + server.tlsCertificate());
+    List<BackbonePosition> positions = new CopyOnWriteArrayList<>();
+    RecordingListener heard = new RecordingListener() {
+      @Override
+      public void onMessage(String message, BackbonePosition position) {
+        positions.add(position);
+      }
+    };
+    Broadcaster sender = create(uri, new RecordingListener());
+    Broadcaster receiver = create(uri, heard);
+    sender.connect();
+    receiver.connect();
+
+    sender.publish("{\"over\":\"tls\"}").get(10, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> positions.size() == 1);
+    assertThat(positions.get(0).value()).startsWith("jetstream:opal4j_EventNotifier:");
   }
 
   @Test
