@@ -8,7 +8,7 @@ opal4j_plugin_folders() {
     case "$scheme" in
       "" | memory) choice=none ;;
       postgres | postgresql) choice=postgres ;;
-      redis | rediss) choice=redis ;;
+      redis | rediss | redis-stream | rediss-stream) choice=redis ;;
       kafka) choice=kafka ;;
       pulsar) choice=pulsar ;;
       nats | tls | nats+tls) choice=nats ;;

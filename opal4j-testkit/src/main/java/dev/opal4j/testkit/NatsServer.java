@@ -296,7 +296,17 @@ public final class NatsServer implements BackboneFixture {
      * Violation ...'} and keeps the connection).
      */
     public Builder user(String name, String pass, List<String> denyPublish, List<String> denySubscribe) {
-      users.add(new User(name, pass, List.copyOf(denyPublish), List.copyOf(denySubscribe)));
+      users.add(new User(name, pass, "deny", List.copyOf(denyPublish), List.copyOf(denySubscribe)));
+      this.token = null;
+      return this;
+    }
+
+    /**
+     * Adds a user who may publish to the subjects {@code publish} and subscribe to {@code subscribe}
+     * only (wildcards allowed), to show what a backbone needs at least.
+     */
+    public Builder userAllowedOnly(String name, String pass, List<String> publish, List<String> subscribe) {
+      users.add(new User(name, pass, "allow", List.copyOf(publish), List.copyOf(subscribe)));
       this.token = null;
       return this;
     }
@@ -367,8 +377,8 @@ public final class NatsServer implements BackboneFixture {
         List<String> entries = new ArrayList<>();
         for (User u : users) {
           entries.add("{ user: " + jsonString(u.name()) + ", password: " + jsonString(u.pass())
-              + ", permissions: { publish: { deny: " + list(u.denyPublish()) + " }, subscribe: { deny: "
-              + list(u.denySubscribe()) + " } } }");
+              + ", permissions: { publish: { " + u.rule() + ": " + list(u.publish()) + " }, subscribe: { " + u.rule()
+              + ": " + list(u.subscribe()) + " } } }");
         }
         lines.add("authorization { users: [ " + String.join(", ", entries) + " ] }");
       }
@@ -383,6 +393,7 @@ public final class NatsServer implements BackboneFixture {
       return "[" + String.join(", ", subjects.stream().map(NatsServer::jsonString).toList()) + "]";
     }
 
-    private record User(String name, String pass, List<String> denyPublish, List<String> denySubscribe) {}
+    /** {@code rule} is {@code deny} (the subjects are refused) or {@code allow} (only they are allowed). */
+    private record User(String name, String pass, String rule, List<String> publish, List<String> subscribe) {}
   }
 }

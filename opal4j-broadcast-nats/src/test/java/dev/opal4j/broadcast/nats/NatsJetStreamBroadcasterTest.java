@@ -44,6 +44,7 @@ import org.junit.jupiter.api.Test;
  */
 class NatsJetStreamBroadcasterTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final String LEAST_CHANNEL = "EventNotifier_least";
   private static NatsServer server;
   private static NatsServer coreOnly;
   private final List<Broadcaster> opened = new ArrayList<>();
@@ -54,6 +55,8 @@ class NatsJetStreamBroadcasterTest {
         .user("opal", "opal-pw")
         .user("noapi", "noapi-pw", List.of("$JS.API.>"), List.of())
         .user("mute", "mute-pw", List.of("EventNotifier_mute"), List.of())
+        // What SECURITY.md says the JetStream mode needs, and nothing more.
+        .userAllowedOnly("least", "least-pw", List.of(LEAST_CHANNEL, "$JS.API.>", "$JS.FC.>"), List.of("_INBOX.>"))
         .launch();
     coreOnly = NatsServer.builder().jetStreamBackbone().withoutJetStream().launch();
   }
@@ -250,6 +253,25 @@ class NatsJetStreamBroadcasterTest {
         .isInstanceOf(BackboneUnavailableException.class)
         .hasMessageContaining("Permissions Violation")
         .hasMessageContaining("SECURITY.md");
+  }
+
+  @Test
+  void aUserWithOnlyTheDocumentedPermissionsCreatesPublishesReadsAndResumes() throws Exception {
+    URI uri = server.uri("least", "least-pw");
+    Recorder publisher = connected(uri, LEAST_CHANNEL);
+    Recorder first = connected(uri, LEAST_CHANNEL);
+    publisher.publish("{\"n\":1}");
+    await().atMost(WAIT).until(() -> first.received.size() == 1);
+    first.broadcaster.close();
+    for (int i = 2; i <= 400; i++) { // 8 MB: the server asks for flow control (needs $JS.FC.>)
+      publisher.publish("{\"n\":" + i + ",\"pad\":\"" + "x".repeat(20000) + "\"}");
+    }
+
+    Recorder resumed = recorder(uri, LEAST_CHANNEL);
+    resumed.resumable().connect(first.positions.get(0));
+    await().atMost(WAIT).until(() -> resumed.received.size() == 399);
+    assertThat(resumed.lost.get()).isNull();
+    assertThat(publisher.lost.get()).isNull();
   }
 
   @Test

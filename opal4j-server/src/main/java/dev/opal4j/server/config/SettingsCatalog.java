@@ -92,9 +92,11 @@ public final class SettingsCatalog {
         + " servers at once; then it exits 0 (opal4j)"));
 
     g = "Broadcast backbone";
-    s.add(uri(g, "OPAL_BROADCAST_URI", null, "`postgres://user:pass@host:5432/db`, `redis://[:pass@]host:6379`,"
-        + " `kafka://h1:9092,h2:9092`, `pulsar://host:6650`, `nats://[user:pass@]h1:4222,h2:4222` (`tls://` for TLS),"
-        + " `memory://` or `memory://<name>` (in-process only). Unset: no backbone (one worker)"));
+    s.add(uri(g, "OPAL_BROADCAST_URI", null, "`postgres://user:pass@host:5432/db`, `redis://[:pass@]host:6379`"
+        + " (`redis-stream://` for a Redis stream that workers resume from), `kafka://h1:9092,h2:9092`,"
+        + " `pulsar://host:6650`, `nats://[user:pass@]h1:4222,h2:4222` (`tls://` for TLS, `?mode=jetstream` for a"
+        + " JetStream stream that workers resume from), `memory://` or `memory://<name>` (in-process only). Unset: no"
+        + " backbone (one worker)"));
     s.add(plain(g, "OPAL_BROADCAST_CHANNEL_NAME", "EventNotifier", "channel / topic name on the backbone"));
     s.add(plain(g, "OPAL_BROADCAST_RECONNECT_ENABLED", "true", "reconnect on a backbone loss; `false`: the worker exits"
         + " and is restarted"));
@@ -116,7 +118,7 @@ public final class SettingsCatalog {
     s.add(plain(g, "OPAL_BROADCAST_RESYNC_SETTLE_SECONDS", "2", "wait after reconnecting before replaying and"
         + " resyncing"));
     s.add(plain(g, "OPAL_BROADCAST_RESUME_ENABLED", "true", "opal4j: on a backbone that keeps its messages (Kafka,"
-        + " Pulsar with a retention policy), a worker that lost its subscription continues from the last message it"
+        + " Pulsar with a retention policy, the Redis stream `redis-stream://`, NATS JetStream `?mode=jetstream`), a worker that lost its subscription continues from the last message it"
         + " handled instead of the end, so its clients are not resynced; when the backbone no longer holds that"
         + " position it resyncs as without resume. `false`: every reconnect subscribes at the end and resyncs (see"
         + " RESILIENCE.md)"));
