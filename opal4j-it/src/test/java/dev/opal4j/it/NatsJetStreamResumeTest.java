@@ -37,10 +37,13 @@ class NatsJetStreamResumeTest extends BackboneResumeContract {
       nats.stop();
       nats.start();
       missedByA.run();
-      try (Connection c = Nats.connect("nats://127.0.0.1:" + nats.port())) {
+      Connection c = Nats.connect("nats://127.0.0.1:" + nats.port());
+      try {
         JetStreamManagement jsm = c.jetStreamManagement();
         await().atMost(Duration.ofSeconds(30)).until(() -> inStream(jsm, "seq-5"));
         jsm.purgeStream(STREAM);
+      } finally {
+        c.close();
       }
     } finally {
       thaw(a);

@@ -52,9 +52,12 @@ class NatsJetStreamBroadcasterContractTest extends BroadcasterContract {
 
   static void manage(NatsServer nats, Management management) throws Exception {
     URI uri = nats.uri(); // with the server's first user, if it has users; without the query
-    try (Connection c = Nats.connect(new URI(uri.getScheme(), uri.getRawUserInfo(), uri.getHost(), uri.getPort(), null,
-        null, null).toString())) {
+    Connection c = Nats.connect(new URI(uri.getScheme(), uri.getRawUserInfo(), uri.getHost(), uri.getPort(), null,
+        null, null).toString());
+    try {
       management.run(c.jetStreamManagement());
+    } finally {
+      c.close();
     }
   }
 
