@@ -1,7 +1,6 @@
 package dev.opal4j.policy;
 
-import dev.opal4j.broadcast.spi.LeaderElector;
-import dev.opal4j.broadcast.spi.LeadershipState;
+import dev.opal4j.broadcast.spi.LeaseElector;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -16,7 +15,6 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,28 +32,27 @@ import org.slf4j.LoggerFactory;
  * strictly alternating values, and on {@link #close()} they are told {@code false} before the lock
  * is released, so that the next leader's {@code true} never comes before this one's {@code false}.
  *
- * <p>Thread-safe. {@link #start()} makes the first attempt synchronously.
+ * <p>Thread-safe. {@link #start()} makes the first attempt synchronously, and throws {@link
+ * UncheckedIOException} when the lock file cannot be created or opened: unlike a backbone that may
+ * come back, a lock file this process cannot open is a start-up error.
  */
-public final class FileLockLeaderElector implements LeaderElector {
+public final class FileLockLeaderElector extends LeaseElector {
   private static final Logger log = LoggerFactory.getLogger(FileLockLeaderElector.class);
   private static final Map<Path, SharedLockFile> LOCK_FILES = new HashMap<>();
 
   private final Path lockFile;
   private final Duration retryInterval;
-  private final LeadershipState state;
   private final ScheduledExecutorService scheduler;
-  private final Object stateLock = new Object();
-  private SharedLockFile shared; // guarded by stateLock
-  private boolean started; // guarded by stateLock
-  private boolean closed; // guarded by stateLock
+  // Guarded by lifecycle; once closed, only release() uses it (attempt() returns when closed).
+  private SharedLockFile shared;
 
   public FileLockLeaderElector(Path lockFile, Duration retryInterval) {
+    super("the leader lock " + lockFile.toAbsolutePath().normalize());
     if (retryInterval.isNegative() || retryInterval.isZero()) {
       throw new IllegalArgumentException("retryInterval must be positive: " + retryInterval);
     }
     this.lockFile = lockFile.toAbsolutePath().normalize();
     this.retryInterval = retryInterval;
-    this.state = new LeadershipState("the leader lock " + this.lockFile);
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -70,64 +67,32 @@ public final class FileLockLeaderElector implements LeaderElector {
     return new FileLockLeaderElector(settings.leaderLockFile(), Duration.ofSeconds(5));
   }
 
-  /**
-   * Starts competing: tries once now, then every retry interval while not leader.
-   *
-   * @throws UncheckedIOException when the lock file cannot be created or opened: unlike a
-   *     backbone that may come back, a lock file this process cannot open is a start-up error
-   */
+  /** Tries once now, then every retry interval while not leader. */
   @Override
-  public void start() {
-    synchronized (stateLock) {
-      if (closed) {
-        throw new IllegalStateException("this election is closed");
-      }
-      if (started) {
-        return;
-      }
-      try {
-        shared = SharedLockFile.use(lockFile);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot open the leader lock file " + lockFile + ": " + e.getMessage(), e);
-      }
-      started = true;
+  protected void begin() {
+    try {
+      shared = SharedLockFile.use(lockFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the leader lock file " + lockFile + ": " + e.getMessage(), e);
     }
     attempt();
-    long ms = retryInterval.toMillis();
-    scheduler.scheduleWithFixedDelay(this::attempt, ms, ms, TimeUnit.MILLISECONDS);
-  }
-
-  @Override
-  public boolean isLeader() {
-    return state.isLeader();
+    if (!isClosed()) { // a listener told true may have closed this elector already
+      long ms = retryInterval.toMillis();
+      scheduler.scheduleWithFixedDelay(this::attempt, ms, ms, TimeUnit.MILLISECONDS);
+    }
   }
 
   public Path lockFile() {
     return lockFile;
   }
 
+  // Listeners heard false while the lock is still ours, so leaders never overlap: now it is released.
   @Override
-  public void onLeadershipChange(Consumer<Boolean> listener) {
-    // Under the state's lock: a listener added while leadership is being won is told once.
-    state.addListener(listener);
-  }
-
-  @Override
-  public void close() {
-    boolean wasLeader;
-    synchronized (stateLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      // Listeners hear false while the lock is still ours, so leaders never overlap.
-      wasLeader = state.isLeader();
-      state.close();
-      if (shared != null) {
-        shared.release(this);
-        SharedLockFile.unuse(shared);
-        shared = null;
-      }
+  protected void release(boolean started, boolean wasLeader) {
+    if (started) {
+      // No attempt() runs any more: close() waited for the lifecycle lock after closing.
+      shared.release(this);
+      SharedLockFile.unuse(shared);
     }
     scheduler.shutdownNow();
     if (wasLeader) {
@@ -136,8 +101,8 @@ public final class FileLockLeaderElector implements LeaderElector {
   }
 
   private void attempt() {
-    synchronized (stateLock) {
-      if (closed || state.isLeader()) {
+    synchronized (lifecycle) {
+      if (isClosed() || isLeader()) {
         return;
       }
       boolean acquired;
@@ -149,7 +114,7 @@ public final class FileLockLeaderElector implements LeaderElector {
       }
       if (acquired) {
         log.info("this worker is the leader (holds {})", lockFile);
-        state.gain();
+        gain(); // false when closed meanwhile: release() gives the lock back
       }
     }
   }

@@ -1,6 +1,6 @@
 package dev.opal4j.server;
 
-import dev.opal4j.broadcast.spi.UriRedaction;
+import dev.opal4j.broadcast.spi.internal.UriRedaction;
 import dev.opal4j.protocol.Ids;
 import dev.opal4j.server.cli.ServerCli;
 import dev.opal4j.server.cli.ServerVersion;

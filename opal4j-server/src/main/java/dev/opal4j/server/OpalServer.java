@@ -241,7 +241,7 @@ public final class OpalServer implements AutoCloseable {
     log.info("opal4j {} listening on {}:{} ({} event loops, {} worker(s), backbone: {}, auth: {})",
         Opal4jVersion.current(), config.host(), boundPort[0], instances, config.workers(),
         config.broadcastUri() == null ? "none (single worker)"
-            : dev.opal4j.broadcast.spi.UriRedaction.redact(config.broadcastUri().toString()),
+            : dev.opal4j.broadcast.spi.internal.UriRedaction.redact(config.broadcastUri().toString()),
         auth.secured() ? "JWT " + config.auth().algorithm() : "insecure");
     OpalServer server = new OpalServer(vertx, loop, backbone, endpoint, hub, metrics, boundPort[0], readiness);
     server.policy = policy;

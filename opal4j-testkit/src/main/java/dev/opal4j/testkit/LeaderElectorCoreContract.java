@@ -187,6 +187,35 @@ public abstract class LeaderElectorCoreContract {
     assertThat(first.elector.isLeader()).isFalse();
   }
 
+  /**
+   * A listener told {@code true} runs on the elector's own thread; when it closes the elector there,
+   * close must not wait for that thread (it never would come back), and must still give the lease
+   * back so that another elector leads.
+   */
+  @Test
+  void aListenerMayCloseItsElectorOnTheElectorsOwnThread() {
+    String election = uniqueElection();
+    LeaderElector first = newElector(election);
+    List<Boolean> told = new CopyOnWriteArrayList<>();
+    first.onLeadershipChange(told::add);
+    first.onLeadershipChange(leads -> {
+      if (leads) {
+        first.close();
+      }
+    });
+    try {
+      first.start();
+      await().atMost(cleanTakeover().plus(takeover())).until(() -> told.size() == 2);
+      assertThat(told).containsExactly(true, false);
+      assertThat(first.isLeader()).isFalse();
+
+      Elector second = started(election);
+      await().atMost(cleanTakeover()).until(second.elector::isLeader);
+    } finally {
+      first.close();
+    }
+  }
+
   @Test
   void electionsWithDifferentNamesHaveTheirOwnLeaders() {
     Elector a = started(uniqueElection());

@@ -3,8 +3,7 @@ package dev.opal4j.broadcast.kafka;
 import dev.opal4j.broadcast.kafka.KafkaBroadcaster.Deadline;
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
 import dev.opal4j.broadcast.spi.BroadcastException;
-import dev.opal4j.broadcast.spi.LeaderElector;
-import dev.opal4j.broadcast.spi.LeadershipState;
+import dev.opal4j.broadcast.spi.LeaseElector;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -15,7 +14,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -65,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. One thread per elector polls the consumer, renews, and calls the listeners; a
  * timer thread ends the leadership at the end of the last proof's validity.
  */
-final class KafkaLeaderElector implements LeaderElector {
+final class KafkaLeaderElector extends LeaseElector {
   private static final Logger log = LoggerFactory.getLogger(KafkaLeaderElector.class);
 
   static final int SESSION_TIMEOUT_MILLIS = 6_000;
@@ -82,14 +80,11 @@ final class KafkaLeaderElector implements LeaderElector {
   private final KafkaClientConfig config;
   private final String groupId;
   private final TopicPartition partition;
-  private final String description;
-  private final LeadershipState state;
   private final ScheduledThreadPoolExecutor timer;
-  private final Object lifecycle = new Object();
   private final Object tenure = new Object(); // orders renewals against the expiry timer
   private volatile long validUntil; // System.nanoTime() at which the last proof runs out
   private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private Thread thread; // guarded by lifecycle
+  private Thread thread; // written by begin(), under lifecycle
   private ScheduledFuture<?> expiry; // guarded by tenure
 
   // Used on the elector's thread only.
@@ -98,13 +93,16 @@ final class KafkaLeaderElector implements LeaderElector {
 
   KafkaLeaderElector(KafkaClientConfig config, String channel, String electionName)
       throws BroadcastConfigurationException {
-    this.config = config.withTopic(channel + ".leader." + electionName);
-    this.groupId = "opal4j-leader-" + channel + "-" + electionName;
-    this.partition = new TopicPartition(this.config.topic, 0);
-    this.description =
-        "election \"" + electionName + "\" on channel \"" + channel + "\" of " + config.redactedUri
-            + " (group " + groupId + ", topic " + this.config.topic + ")";
-    this.state = new LeadershipState(description);
+    this(config.withTopic(channel + ".leader." + electionName), "opal4j-leader-" + channel + "-" + electionName,
+        channel, electionName);
+  }
+
+  private KafkaLeaderElector(KafkaClientConfig config, String groupId, String channel, String electionName) {
+    super("election \"" + electionName + "\" on channel \"" + channel + "\" of " + config.redactedUri
+        + " (group " + groupId + ", topic " + config.topic + ")");
+    this.config = config;
+    this.groupId = groupId;
+    this.partition = new TopicPartition(config.topic, 0);
     this.timer =
         new ScheduledThreadPoolExecutor(
             1, r -> Thread.ofPlatform().daemon().name("opal4j-kafka-leader-expiry").unstarted(r));
@@ -113,43 +111,24 @@ final class KafkaLeaderElector implements LeaderElector {
   }
 
   @Override
-  public void start() {
-    synchronized (lifecycle) {
-      if (state.isClosed()) {
-        throw new IllegalStateException("this leader elector is closed: " + description);
-      }
-      if (thread != null) {
-        return;
-      }
-      thread = Thread.ofPlatform().daemon().name("opal4j-kafka-leader").start(this::run);
-    }
+  protected void begin() {
+    thread = Thread.ofPlatform().daemon().name("opal4j-kafka-leader").start(this::run);
   }
 
   @Override
   public boolean isLeader() {
     // Never past the last proof, even if the timer thread is late.
-    return state.isLeader() && System.nanoTime() - validUntil < 0;
+    return super.isLeader() && System.nanoTime() - validUntil < 0;
   }
 
+  // Listeners heard false already: now the consumer leaves the group.
   @Override
-  public void onLeadershipChange(Consumer<Boolean> listener) {
-    state.addListener(listener);
-  }
-
-  @Override
-  public void close() {
-    Thread running;
-    synchronized (lifecycle) {
-      boolean wasLeader = state.isLeader();
-      // Listeners hear false here, before the consumer leaves the group below.
-      if (!state.close()) {
-        return;
-      }
-      if (wasLeader) {
-        log.info("gave up the leadership of {}", description);
-      }
-      running = thread;
+  protected void release(boolean started, boolean wasLeader) {
+    if (wasLeader) {
+      log.info("gave up the leadership of {}", description);
     }
+    // close() read `started` under lifecycle, after begin() wrote `thread` there.
+    Thread running = started ? thread : null;
     timer.shutdownNow();
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) {
@@ -168,7 +147,7 @@ final class KafkaLeaderElector implements LeaderElector {
   // --- on the elector's thread
 
   private void run() {
-    while (!state.isClosed()) {
+    while (!isClosed()) {
       try {
         KafkaTopics.ensure(config, new Deadline(TOPIC_TIMEOUT));
       } catch (BroadcastException | KafkaException e) {
@@ -180,14 +159,14 @@ final class KafkaLeaderElector implements LeaderElector {
       try {
         c = new KafkaConsumer<>(consumerProperties());
         consumer = c;
-        if (state.isClosed()) {
+        if (isClosed()) {
           return; // close() may have missed this consumer
         }
         compete(c);
       } catch (WakeupException e) {
         // closing
       } catch (KafkaException e) {
-        if (!state.isClosed()) {
+        if (!isClosed()) {
           log.warn("leader election failed for {}; starting again as a follower", description, e);
         }
       } finally {
@@ -205,7 +184,7 @@ final class KafkaLeaderElector implements LeaderElector {
 
   private void compete(KafkaConsumer<byte[], byte[]> c) {
     c.subscribe(List.of(config.topic), new Rebalance());
-    while (!state.isClosed()) {
+    while (!isClosed()) {
       c.poll(POLL);
       if (assigned && System.nanoTime() - nextRenewal >= 0) {
         nextRenewal = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RENEW_MILLIS);
@@ -221,7 +200,7 @@ final class KafkaLeaderElector implements LeaderElector {
       proven(sent);
     } catch (RebalanceInProgressException e) {
       // Still a member (the coordinator asked us to rejoin); not a proof for a new tenure.
-      if (state.isLeader()) {
+      if (super.isLeader()) { // as the state says: the expiry timer ends a tenure that ran out
         try {
           c.committed(Set.of(partition), PROOF_TIMEOUT);
           proven(sent);
@@ -239,7 +218,7 @@ final class KafkaLeaderElector implements LeaderElector {
 
   private void proven(long sentAt) {
     synchronized (tenure) {
-      if (!assigned || state.isClosed()) {
+      if (!assigned || isClosed()) {
         return;
       }
       validUntil = sentAt + TimeUnit.MILLISECONDS.toNanos(VALID_MILLIS);
@@ -251,7 +230,7 @@ final class KafkaLeaderElector implements LeaderElector {
       } catch (RejectedExecutionException e) {
         return; // closed
       }
-      if (state.gain()) {
+      if (gain()) {
         log.info("became the leader of {}", description);
       }
     }
@@ -259,7 +238,7 @@ final class KafkaLeaderElector implements LeaderElector {
 
   private void expire() {
     synchronized (tenure) {
-      if (System.nanoTime() - validUntil >= 0 && state.lose()) {
+      if (System.nanoTime() - validUntil >= 0 && lose()) {
         log.warn("gave up the leadership of {}: no answer from the group coordinator for {} ms",
             description, VALID_MILLIS);
       }
@@ -269,7 +248,7 @@ final class KafkaLeaderElector implements LeaderElector {
   private void step(String why) {
     synchronized (tenure) {
       validUntil = System.nanoTime();
-      if (state.lose()) {
+      if (lose()) {
         log.warn("gave up the leadership of {}: {}", description, why);
       }
     }
@@ -285,14 +264,14 @@ final class KafkaLeaderElector implements LeaderElector {
   }
 
   private void pause() {
-    if (state.isClosed()) {
+    if (isClosed()) {
       return;
     }
     try {
       Thread.sleep(RETRY.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      state.close();
+      close(); // interrupted: stop competing, as if closed (release() does not wait for this thread)
     }
   }
 

@@ -1,7 +1,7 @@
 package dev.opal4j.broadcast.nats;
 
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
-import dev.opal4j.broadcast.spi.UriRedaction;
+import dev.opal4j.broadcast.spi.internal.UriRedaction;
 import io.nats.client.Options;
 import java.net.URI;
 import java.net.URLDecoder;

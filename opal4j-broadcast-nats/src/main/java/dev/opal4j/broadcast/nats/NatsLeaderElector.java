@@ -1,8 +1,7 @@
 package dev.opal4j.broadcast.nats;
 
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
-import dev.opal4j.broadcast.spi.LeaderElector;
-import dev.opal4j.broadcast.spi.LeadershipState;
+import dev.opal4j.broadcast.spi.LeaseElector;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.ErrorListener;
@@ -37,7 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * calls block, so they run one at a time on an I/O thread and hand their results back, and the
  * scheduler thread never waits on the network.
  */
-final class NatsLeaderElector implements LeaderElector {
+final class NatsLeaderElector extends LeaseElector {
   private static final Logger log = LoggerFactory.getLogger(NatsLeaderElector.class);
   private static final int WRONG_LAST_SEQUENCE = 10071;
   private static final int STREAM_NOT_FOUND = 10059;
@@ -83,15 +81,11 @@ final class NatsLeaderElector implements LeaderElector {
   private final NatsEndpoint endpoint;
   private final String key;
   private final long configuredTtlMillis;
-  private final String description;
-  private final LeadershipState state;
   private final ScheduledThreadPoolExecutor scheduler;
   private final ExecutorService io;
-  private final Object lifecycle = new Object();
   private volatile Thread schedulerThread;
   private volatile long validUntil; // System.nanoTime() at which our local view of the lease ends
   private volatile Connection newestConnection; // written on the I/O thread; closed last of all
-  private boolean started; // guarded by lifecycle
 
   // The rest is used on the scheduler thread only.
   private long ttlMillis;
@@ -112,13 +106,12 @@ final class NatsLeaderElector implements LeaderElector {
   private record Session(Connection connection, KeyValue kv) {}
 
   NatsLeaderElector(NatsEndpoint endpoint, String channel, String electionName, Duration ttl) {
+    super("election \"" + electionName + "\" on channel \"" + channel + "\" of " + endpoint.redactedUri()
+        + " (key " + NatsNames.leaseKey(channel, electionName) + " in bucket " + NatsNames.LEASE_BUCKET + ")");
     this.endpoint = endpoint;
     this.key = NatsNames.leaseKey(channel, electionName);
     this.configuredTtlMillis = ttl.toMillis();
-    this.description = "election \"" + electionName + "\" on channel \"" + channel + "\" of " + endpoint.redactedUri()
-        + " (key " + key + " in bucket " + NatsNames.LEASE_BUCKET + ")";
     useTtl(configuredTtlMillis);
-    this.state = new LeadershipState(description);
     this.scheduler =
         new ScheduledThreadPoolExecutor(
             1,
@@ -140,45 +133,23 @@ final class NatsLeaderElector implements LeaderElector {
   }
 
   @Override
-  public void start() {
-    synchronized (lifecycle) {
-      if (state.isClosed()) {
-        throw new IllegalStateException("this leader elector is closed: " + description);
-      }
-      if (started) {
-        return;
-      }
-      started = true;
-      onScheduler(this::tick);
-    }
+  protected void begin() {
+    onScheduler(this::tick);
   }
 
   @Override
   public boolean isLeader() {
     // Never past our local end of the lease, even if the scheduler thread is late to notice.
-    return state.isLeader() && System.nanoTime() - validUntil < 0;
+    return super.isLeader() && System.nanoTime() - validUntil < 0;
   }
 
+  // Listeners heard false already: now the lease is deleted.
   @Override
-  public void onLeadershipChange(Consumer<Boolean> listener) {
-    state.addListener(listener);
-  }
-
-  @Override
-  public void close() {
-    boolean wasStarted;
-    synchronized (lifecycle) {
-      boolean wasLeader = state.isLeader();
-      // Listeners hear false here, before the lease is deleted below.
-      if (!state.close()) {
-        return;
-      }
-      if (wasLeader) {
-        log.info("gave up the leadership of {}", description);
-      }
-      wasStarted = started;
+  protected void release(boolean started, boolean wasLeader) {
+    if (wasLeader) {
+      log.info("gave up the leadership of {}", description);
     }
-    if (!wasStarted) {
+    if (!started) {
       scheduler.shutdownNow();
       io.shutdownNow();
       return;
@@ -220,7 +191,7 @@ final class NatsLeaderElector implements LeaderElector {
 
   private void tick() {
     nextTick = null;
-    if (state.isClosed() || busy) {
+    if (isClosed() || busy) {
       return; // a closing elector does nothing more; a busy one is called again when done
     }
     if (session != null && session.connection().getStatus() != Connection.Status.CONNECTED) {
@@ -246,7 +217,7 @@ final class NatsLeaderElector implements LeaderElector {
         scheduleTick(retryMillis);
         return;
       }
-      if (state.isClosed()) {
+      if (isClosed()) {
         closeQuietly(s.connection());
         return;
       }
@@ -271,7 +242,7 @@ final class NatsLeaderElector implements LeaderElector {
         }
         return;
       }
-      if (!t.equals(token) || !extend(sentAt) || !state.gain()) {
+      if (!t.equals(token) || !extend(sentAt) || !gain()) {
         // Too late to trust, or closed meanwhile: give it back.
         orphan(t);
         releaseOrphans();
@@ -357,7 +328,7 @@ final class NatsLeaderElector implements LeaderElector {
   }
 
   private void disconnected(Connection connection) {
-    if (session == null || session.connection() != connection || state.isClosed()) {
+    if (session == null || session.connection() != connection || isClosed()) {
       return;
     }
     dropSession(session);
@@ -393,7 +364,7 @@ final class NatsLeaderElector implements LeaderElector {
       expiry = null;
     }
     orphan(token);
-    if (state.lose()) {
+    if (lose()) {
       log.warn("lost the leadership of {}: {}", description, why);
     }
     releaseOrphans();
@@ -472,7 +443,7 @@ final class NatsLeaderElector implements LeaderElector {
   }
 
   private void scheduleTick(long delayMillis) {
-    if (state.isClosed()) {
+    if (isClosed()) {
       return;
     }
     if (nextTick != null) {

@@ -2,7 +2,7 @@ package dev.opal4j.broadcast.postgres;
 
 import dev.opal4j.broadcast.spi.BroadcastConfigurationException;
 import dev.opal4j.broadcast.spi.SocketAddresses;
-import dev.opal4j.broadcast.spi.UriRedaction;
+import dev.opal4j.broadcast.spi.internal.UriRedaction;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;

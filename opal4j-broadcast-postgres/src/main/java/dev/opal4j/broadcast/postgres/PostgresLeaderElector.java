@@ -1,7 +1,6 @@
 package dev.opal4j.broadcast.postgres;
 
-import dev.opal4j.broadcast.spi.LeaderElector;
-import dev.opal4j.broadcast.spi.LeadershipState;
+import dev.opal4j.broadcast.spi.LeaseElector;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,7 +12,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.function.Consumer;
 import org.postgresql.Driver;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
@@ -42,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe; one platform thread per elector does all I/O.
  */
-final class PostgresLeaderElector implements LeaderElector {
+final class PostgresLeaderElector extends LeaseElector {
   private static final Logger log = LoggerFactory.getLogger(PostgresLeaderElector.class);
   private static final Driver DRIVER = new Driver();
 
@@ -61,20 +59,16 @@ final class PostgresLeaderElector implements LeaderElector {
 
   private final PgConnectionSpec spec;
   private final long key;
-  private final String description;
   private final Timings timings;
-  private final LeadershipState state;
-  private final Object lifecycle = new Object();
-  private Thread thread; // guarded by lifecycle
+  private Thread thread; // written by begin(), under lifecycle
   private volatile Connection connection; // written by the election thread only
 
   PostgresLeaderElector(PgConnectionSpec spec, String redactedUri, String channel, String electionName, Timings timings) {
+    super("election \"" + electionName + "\" on channel \"" + channel + "\" of " + redactedUri + " (advisory lock "
+        + lockKey(channel, electionName) + ")");
     this.spec = spec;
     this.key = lockKey(channel, electionName);
-    this.description =
-        "election \"" + electionName + "\" on channel \"" + channel + "\" of " + redactedUri + " (advisory lock " + key + ")";
     this.timings = timings;
-    this.state = new LeadershipState(description);
   }
 
   /**
@@ -93,42 +87,18 @@ final class PostgresLeaderElector implements LeaderElector {
   }
 
   @Override
-  public void start() {
-    synchronized (lifecycle) {
-      if (state.isClosed()) {
-        throw new IllegalStateException("this leader elector is closed: " + description);
-      }
-      if (thread != null) {
-        return;
-      }
-      thread = Thread.ofPlatform().daemon().name("opal4j-pg-leader-" + key).start(this::run);
+  protected void begin() {
+    thread = Thread.ofPlatform().daemon().name("opal4j-pg-leader-" + key).start(this::run);
+  }
+
+  // Listeners heard false already: now the lock is released (the thread ends its session).
+  @Override
+  protected void release(boolean started, boolean wasLeader) {
+    if (wasLeader) {
+      log.info("gave up the leadership of {}", description);
     }
-  }
-
-  @Override
-  public boolean isLeader() {
-    return state.isLeader();
-  }
-
-  @Override
-  public void onLeadershipChange(Consumer<Boolean> listener) {
-    state.addListener(listener);
-  }
-
-  @Override
-  public void close() {
-    Thread running;
-    synchronized (lifecycle) {
-      boolean wasLeader = state.isLeader();
-      // Listeners hear false here, before the lock is released below.
-      if (!state.close()) {
-        return;
-      }
-      if (wasLeader) {
-        log.info("gave up the leadership of {}", description);
-      }
-      running = thread;
-    }
+    // close() read `started` under lifecycle, after begin() wrote `thread` there.
+    Thread running = started ? thread : null;
     if (running == null || running == Thread.currentThread()) {
       return; // a listener closing us from the election thread: run() closes the connection
     }
@@ -146,7 +116,7 @@ final class PostgresLeaderElector implements LeaderElector {
 
   private void run() {
     try {
-      while (!state.isClosed()) {
+      while (!isClosed()) {
         try {
           if (connection == null) {
             connection = open();
@@ -157,14 +127,14 @@ final class PostgresLeaderElector implements LeaderElector {
             watch(timings.retryInterval());
           }
         } catch (SQLException | RuntimeException e) {
-          if (state.lose()) {
+          if (lose()) {
             log.warn("lost the leadership of {}: {}", description, describe(e));
-          } else if (!state.isClosed()) {
+          } else if (!isClosed()) {
             log.debug("cannot compete in {}: {}", description, describe(e));
           }
           abort(connection);
           connection = null;
-          if (!state.isClosed()) {
+          if (!isClosed()) {
             pause(timings.retryInterval());
           }
         }
@@ -197,7 +167,7 @@ final class PostgresLeaderElector implements LeaderElector {
       close(c);
       throw e;
     }
-    if (state.isClosed()) {
+    if (isClosed()) {
       close(c);
       throw new SQLException("closed while connecting");
     }
@@ -219,11 +189,11 @@ final class PostgresLeaderElector implements LeaderElector {
     // See the class comment: give a just-departed leader time to notice before we claim.
     watch(timings.takeoverGrace());
     check();
-    if (!state.gain()) {
+    if (!gain()) {
       return; // closed meanwhile; run() ends the session
     }
     log.info("this process is now the leader of {}", description);
-    while (!state.isClosed()) {
+    while (!isClosed()) {
       watch(timings.livenessInterval());
       check();
     }
@@ -234,7 +204,7 @@ final class PostgresLeaderElector implements LeaderElector {
     PGConnection pg = connection.unwrap(PGConnection.class);
     long end = System.nanoTime() + duration.toNanos();
     long left;
-    while (!state.isClosed() && (left = end - System.nanoTime()) > 0) {
+    while (!isClosed() && (left = end - System.nanoTime()) > 0) {
       // A blocking read: an EOF or an error from the server (terminated backend) throws at once.
       pg.getNotifications((int) Math.max(1, Math.min(POLL_MILLIS, left / 1_000_000)));
     }
@@ -250,7 +220,7 @@ final class PostgresLeaderElector implements LeaderElector {
   private void pause(Duration duration) {
     long end = System.nanoTime() + duration.toNanos();
     long left;
-    while (!state.isClosed() && (left = end - System.nanoTime()) > 0) {
+    while (!isClosed() && (left = end - System.nanoTime()) > 0) {
       try {
         Thread.sleep(Duration.ofNanos(Math.min(left, POLL_MILLIS * 1_000_000L)));
       } catch (InterruptedException e) {

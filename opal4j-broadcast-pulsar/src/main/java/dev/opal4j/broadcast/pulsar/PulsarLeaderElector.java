@@ -1,13 +1,11 @@
 package dev.opal4j.broadcast.pulsar;
 
-import dev.opal4j.broadcast.spi.LeaderElector;
-import dev.opal4j.broadcast.spi.LeadershipState;
+import dev.opal4j.broadcast.spi.LeaseElector;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.apache.pulsar.client.api.PulsarClient;
 import org.apache.pulsar.client.api.PulsarClientException;
 import org.apache.pulsar.client.api.Schema;
@@ -38,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. One scheduler thread per elector makes every decision and calls the listeners.
  */
-final class PulsarLeaderElector implements LeaderElector {
+final class PulsarLeaderElector extends LeaseElector {
   private static final Logger log = LoggerFactory.getLogger(PulsarLeaderElector.class);
 
   static final int KEEP_ALIVE_SECONDS = 2;
@@ -50,12 +48,8 @@ final class PulsarLeaderElector implements LeaderElector {
   private final String serviceUrl;
   private final String topic;
   private final String subscription;
-  private final String description;
-  private final LeadershipState state;
   private final ScheduledThreadPoolExecutor scheduler;
-  private final Object lifecycle = new Object();
   private PulsarClient client; // guarded by lifecycle
-  private boolean started; // guarded by lifecycle
 
   // Used on the scheduler thread only.
   private volatile org.apache.pulsar.client.api.Consumer<byte[]> consumer;
@@ -64,13 +58,11 @@ final class PulsarLeaderElector implements LeaderElector {
   private long heldSince; // System.nanoTime() when the subscription was last seen held, or 0
 
   PulsarLeaderElector(String serviceUrl, String redactedUri, String channel, String electionName) {
+    super("election \"" + electionName + "\" on channel \"" + channel + "\" of " + redactedUri
+        + " (topic " + topic(channel) + ", exclusive subscription " + subscription(electionName) + ")");
     this.serviceUrl = serviceUrl;
-    this.topic = "persistent://public/default/broadcast-leader-" + channel;
-    this.subscription = "opal4j-leader-" + electionName;
-    this.description =
-        "election \"" + electionName + "\" on channel \"" + channel + "\" of " + redactedUri
-            + " (topic " + topic + ", exclusive subscription " + subscription + ")";
-    this.state = new LeadershipState(description);
+    this.topic = topic(channel);
+    this.subscription = subscription(electionName);
     this.scheduler =
         new ScheduledThreadPoolExecutor(
             1, r -> Thread.ofPlatform().daemon().name("opal4j-pulsar-leader").unstarted(r));
@@ -78,59 +70,44 @@ final class PulsarLeaderElector implements LeaderElector {
     scheduler.setRemoveOnCancelPolicy(true);
   }
 
+  private static String topic(String channel) {
+    return "persistent://public/default/broadcast-leader-" + channel;
+  }
+
+  private static String subscription(String electionName) {
+    return "opal4j-leader-" + electionName;
+  }
+
   @Override
-  public void start() {
-    synchronized (lifecycle) {
-      if (state.isClosed()) {
-        throw new IllegalStateException("this leader elector is closed: " + description);
-      }
-      if (started) {
-        return;
-      }
-      started = true;
-      try {
-        client = PulsarClient.builder()
-            .serviceUrl(serviceUrl)
-            .operationTimeout(10, TimeUnit.SECONDS)
-            .connectionTimeout(5, TimeUnit.SECONDS)
-            // Pings find a silent connection; the client then closes it and we step down.
-            .keepAliveInterval(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS)
-            .startingBackoffInterval(100, TimeUnit.MILLISECONDS)
-            .maxBackoffInterval(2, TimeUnit.SECONDS)
-            .ioThreads(1)
-            .listenerThreads(1)
-            .enableTcpNoDelay(true)
-            .build();
-      } catch (PulsarClientException e) {
-        // Only a malformed service URL fails here, and the factory validated it.
-        throw new IllegalStateException("cannot create a Pulsar client for " + description, e);
-      }
-      scheduler.scheduleWithFixedDelay(guarded(this::check), 0, CHECK_MILLIS, TimeUnit.MILLISECONDS);
+  protected void begin() {
+    try {
+      client = PulsarClient.builder()
+          .serviceUrl(serviceUrl)
+          .operationTimeout(10, TimeUnit.SECONDS)
+          .connectionTimeout(5, TimeUnit.SECONDS)
+          // Pings find a silent connection; the client then closes it and we step down.
+          .keepAliveInterval(KEEP_ALIVE_SECONDS, TimeUnit.SECONDS)
+          .startingBackoffInterval(100, TimeUnit.MILLISECONDS)
+          .maxBackoffInterval(2, TimeUnit.SECONDS)
+          .ioThreads(1)
+          .listenerThreads(1)
+          .enableTcpNoDelay(true)
+          .build();
+    } catch (PulsarClientException e) {
+      // Only a malformed service URL fails here, and the factory validated it.
+      throw new IllegalStateException("cannot create a Pulsar client for " + description, e);
     }
+    scheduler.scheduleWithFixedDelay(guarded(this::check), 0, CHECK_MILLIS, TimeUnit.MILLISECONDS);
   }
 
+  // Listeners heard false already: now the consumer leaves the subscription.
   @Override
-  public boolean isLeader() {
-    return state.isLeader();
-  }
-
-  @Override
-  public void onLeadershipChange(Consumer<Boolean> listener) {
-    state.addListener(listener);
-  }
-
-  @Override
-  public void close() {
+  protected void release(boolean started, boolean wasLeader) {
+    if (wasLeader) {
+      log.info("gave up the leadership of {}", description);
+    }
     PulsarClient c;
     synchronized (lifecycle) {
-      boolean wasLeader = state.isLeader();
-      // Listeners hear false here, before the consumer leaves the subscription below.
-      if (!state.close()) {
-        return;
-      }
-      if (wasLeader) {
-        log.info("gave up the leadership of {}", description);
-      }
       c = client;
     }
     CompletableFuture<Void> consumerClosed = new CompletableFuture<>();
@@ -172,7 +149,7 @@ final class PulsarLeaderElector implements LeaderElector {
   // --- on the scheduler thread
 
   private void check() {
-    if (state.isClosed()) {
+    if (isClosed()) {
       return;
     }
     if (consumer == null) {
@@ -184,7 +161,7 @@ final class PulsarLeaderElector implements LeaderElector {
     if (!consumer.isConnected()) {
       // The client resubscribes by itself; the broker refuses it while another holds the lease.
       heldSince = 0;
-      if (state.lose()) {
+      if (lose()) {
         log.warn("gave up the leadership of {}: disconnected from the broker", description);
       }
       return;
@@ -192,7 +169,7 @@ final class PulsarLeaderElector implements LeaderElector {
     long now = System.nanoTime();
     if (heldSince == 0) {
       heldSince = now;
-    } else if (now - heldSince >= TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS) && state.gain()) {
+    } else if (now - heldSince >= TimeUnit.MILLISECONDS.toNanos(GRACE_MILLIS) && gain()) {
       log.info("became the leader of {}", description);
     }
   }
@@ -220,7 +197,7 @@ final class PulsarLeaderElector implements LeaderElector {
                         nextSubscribe = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS);
                         return;
                       }
-                      if (state.isClosed()) {
+                      if (isClosed()) {
                         subscribed.closeAsync();
                         return;
                       }
@@ -254,7 +231,7 @@ final class PulsarLeaderElector implements LeaderElector {
       } catch (RuntimeException e) {
         log.error("leader election step failed for {}", description, e);
         heldSince = 0;
-        state.lose();
+        lose();
       }
     };
   }

@@ -1,7 +1,6 @@
 package dev.opal4j.broadcast.redis;
 
-import dev.opal4j.broadcast.spi.LeaderElector;
-import dev.opal4j.broadcast.spi.LeadershipState;
+import dev.opal4j.broadcast.spi.LeaseElector;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
@@ -28,7 +27,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. One scheduler thread per elector makes every decision and calls the listeners;
  * commands are asynchronous, so that thread never waits on the network.
  */
-final class RedisLeaderElector implements LeaderElector {
+final class RedisLeaderElector extends LeaseElector {
   private static final Logger log = LoggerFactory.getLogger(RedisLeaderElector.class);
 
   static final String RENEW_SCRIPT =
@@ -71,15 +69,11 @@ final class RedisLeaderElector implements LeaderElector {
   private final long renewMillis;
   private final long retryMillis;
   private final long safetyNanos;
-  private final String description;
-  private final LeadershipState state;
   private final ScheduledThreadPoolExecutor scheduler;
-  private final Object lifecycle = new Object();
   private final AtomicBoolean clientShutDown = new AtomicBoolean();
   private volatile Thread schedulerThread;
   private volatile long validUntil; // System.nanoTime() at which our local view of the lease ends
   private RedisClient client; // guarded by lifecycle
-  private boolean started; // guarded by lifecycle
 
   // The rest is used on the scheduler thread only.
   private StatefulRedisConnection<String, String> connection;
@@ -92,19 +86,17 @@ final class RedisLeaderElector implements LeaderElector {
   private CompletableFuture<?> connecting = CompletableFuture.completedFuture(null);
 
   RedisLeaderElector(RedisURI redisUri, String redactedUri, String channel, String electionName, Duration ttl) {
+    super("election \"" + electionName + "\" on channel \"" + channel + "\" of " + redactedUri + " (lease key "
+        + leaseKey(channel, electionName) + ", ttl " + ttl.toMillis() + " ms)");
     this.ttlMillis = ttl.toMillis();
     this.renewMillis = Math.max(1, ttlMillis / 3);
     this.retryMillis = Math.min(1000, renewMillis);
     this.safetyNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, ttlMillis / 100));
     this.key = leaseKey(channel, electionName);
-    this.description =
-        "election \"" + electionName + "\" on channel \"" + channel + "\" of " + redactedUri + " (lease key " + key
-            + ", ttl " + ttlMillis + " ms)";
     this.redisUri = redisUri;
     // Every command must answer well within the lease, or the connection is not good enough to lead.
     Duration timeout = Duration.ofMillis(Math.min(redisUri.getTimeout().toMillis(), renewMillis));
     redisUri.setTimeout(timeout);
-    this.state = new LeadershipState(description);
     this.scheduler =
         new ScheduledThreadPoolExecutor(
             1,
@@ -122,26 +114,17 @@ final class RedisLeaderElector implements LeaderElector {
   }
 
   @Override
-  public void start() {
-    synchronized (lifecycle) {
-      if (state.isClosed()) {
-        throw new IllegalStateException("this leader elector is closed: " + description);
-      }
-      if (started) {
-        return;
-      }
-      started = true;
-      client = RedisClient.create(RedisResources.clientResources(), redisUri);
-      client.setOptions(clientOptions());
-      client.addListener(
-          new RedisConnectionStateListener() {
-            @Override
-            public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
-              onScheduler(() -> disconnected(handler));
-            }
-          });
-      onScheduler(this::tick);
-    }
+  protected void begin() {
+    client = RedisClient.create(RedisResources.clientResources(), redisUri);
+    client.setOptions(clientOptions());
+    client.addListener(
+        new RedisConnectionStateListener() {
+          @Override
+          public void onRedisDisconnected(RedisChannelHandler<?, ?> handler) {
+            onScheduler(() -> disconnected(handler));
+          }
+        });
+    onScheduler(this::tick);
   }
 
   private ClientOptions clientOptions() {
@@ -166,29 +149,16 @@ final class RedisLeaderElector implements LeaderElector {
   @Override
   public boolean isLeader() {
     // Never past our local end of the lease, even if the scheduler thread is late to notice.
-    return state.isLeader() && System.nanoTime() - validUntil < 0;
+    return super.isLeader() && System.nanoTime() - validUntil < 0;
   }
 
+  // Listeners heard false already: now the lease is deleted.
   @Override
-  public void onLeadershipChange(Consumer<Boolean> listener) {
-    state.addListener(listener);
-  }
-
-  @Override
-  public void close() {
-    boolean wasStarted;
-    synchronized (lifecycle) {
-      boolean wasLeader = state.isLeader();
-      // Listeners hear false here, before the lease is deleted below.
-      if (!state.close()) {
-        return;
-      }
-      if (wasLeader) {
-        log.info("gave up the leadership of {}", description);
-      }
-      wasStarted = started;
+  protected void release(boolean started, boolean wasLeader) {
+    if (wasLeader) {
+      log.info("gave up the leadership of {}", description);
     }
-    if (!wasStarted) {
+    if (!started) {
       scheduler.shutdownNow();
       return;
     }
@@ -216,7 +186,7 @@ final class RedisLeaderElector implements LeaderElector {
 
   private void tick() {
     nextTick = null;
-    if (state.isClosed() || busy) {
+    if (isClosed() || busy) {
       return; // a closing elector does nothing more; a busy one is called again when done
     }
     if (connection == null || !connection.isOpen()) {
@@ -250,7 +220,7 @@ final class RedisLeaderElector implements LeaderElector {
                     scheduleTick(retryMillis);
                     return;
                   }
-                  if (state.isClosed()) {
+                  if (isClosed()) {
                     c.closeAsync();
                     return;
                   }
@@ -277,7 +247,7 @@ final class RedisLeaderElector implements LeaderElector {
             scheduleTick(retryMillis); // someone else holds it
             return;
           }
-          if (!t.equals(token) || !extend(sentAt) || !state.gain()) {
+          if (!t.equals(token) || !extend(sentAt) || !gain()) {
             // Too late to trust, or closed meanwhile: give it back.
             orphans.add(t);
             releaseOrphans();
@@ -339,7 +309,7 @@ final class RedisLeaderElector implements LeaderElector {
                     return; // that connection was dropped; its tenure is already over
                   }
                   busy = false;
-                  if (!state.isClosed()) {
+                  if (!isClosed()) {
                     callback.accept(reply, error);
                   }
                 }));
@@ -376,7 +346,7 @@ final class RedisLeaderElector implements LeaderElector {
   }
 
   private void disconnected(RedisChannelHandler<?, ?> handler) {
-    if (handler != connection || state.isClosed()) {
+    if (handler != connection || isClosed()) {
       return;
     }
     dropConnection(connection);
@@ -410,7 +380,7 @@ final class RedisLeaderElector implements LeaderElector {
     }
     orphans.add(token);
     token = newToken();
-    if (state.lose()) {
+    if (lose()) {
       log.warn("lost the leadership of {}: {}", description, why);
     }
     releaseOrphans();
@@ -423,7 +393,7 @@ final class RedisLeaderElector implements LeaderElector {
       return;
     }
     for (String orphan : List.copyOf(orphans)) {
-      release(c, orphan)
+      deleteIfOurs(c, orphan)
           .whenComplete(
               (reply, error) -> {
                 if (error == null) {
@@ -433,7 +403,7 @@ final class RedisLeaderElector implements LeaderElector {
     }
   }
 
-  private CompletionStage<Long> release(StatefulRedisConnection<String, String> c, String t) {
+  private CompletionStage<Long> deleteIfOurs(StatefulRedisConnection<String, String> c, String t) {
     try {
       return c.async().eval(RELEASE_SCRIPT, ScriptOutputType.INTEGER, new String[] {key}, t);
     } catch (RuntimeException e) {
@@ -460,14 +430,14 @@ final class RedisLeaderElector implements LeaderElector {
     }
     List<CompletableFuture<Long>> pending = new ArrayList<>();
     for (String orphan : orphans) {
-      pending.add(release(c, orphan).toCompletableFuture());
+      pending.add(deleteIfOurs(c, orphan).toCompletableFuture());
     }
     CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
         .whenComplete((ok, error) -> released.complete(null));
   }
 
   private void scheduleTick(long delayMillis) {
-    if (state.isClosed()) {
+    if (isClosed()) {
       return;
     }
     if (nextTick != null) {

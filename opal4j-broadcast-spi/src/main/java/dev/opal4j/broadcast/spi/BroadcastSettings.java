@@ -1,5 +1,6 @@
 package dev.opal4j.broadcast.spi;
 
+import dev.opal4j.broadcast.spi.internal.UriRedaction;
 import java.net.URI;
 import java.util.Map;
 import java.util.Objects;

@@ -23,7 +23,8 @@
  * <p>A backbone that has a primitive for a fleet-wide lease also offers a {@link
  * dev.opal4j.broadcast.spi.LeaderElector} ({@code BroadcasterFactory.leaderElector}), so that one
  * worker of the whole fleet runs the leader's duties; {@link
- * dev.opal4j.broadcast.spi.LeadershipState} is the listener bookkeeping electors share. This
- * module depends on the JDK only.
+ * dev.opal4j.broadcast.spi.LeaseElector} is the start-once, close-once lifecycle electors share.
+ * Helpers for opal4j's own modules live in {@code dev.opal4j.broadcast.spi.internal}, outside this
+ * contract. This module depends on the JDK only.
  */
 package dev.opal4j.broadcast.spi;

@@ -1,6 +1,6 @@
 package dev.opal4j.server.cli;
 
-import dev.opal4j.broadcast.spi.UriRedaction;
+import dev.opal4j.broadcast.spi.internal.UriRedaction;
 import dev.opal4j.protocol.config.Setting;
 import dev.opal4j.server.config.ConfigurationReference;
 import dev.opal4j.server.config.SettingsCatalog;

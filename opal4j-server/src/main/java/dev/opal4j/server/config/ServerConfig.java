@@ -1,7 +1,7 @@
 package dev.opal4j.server.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.opal4j.broadcast.spi.UriRedaction;
+import dev.opal4j.broadcast.spi.internal.UriRedaction;
 import dev.opal4j.core.backbone.ResilienceSettings;
 import dev.opal4j.protocol.Json;
 import dev.opal4j.protocol.config.EnvBinder;

@@ -1,13 +1,14 @@
-package dev.opal4j.broadcast.spi;
+package dev.opal4j.broadcast.spi.internal;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The listener bookkeeping every {@link LeaderElector} needs: the current state, the listeners,
- * and the rule that once closed an elector never leads again. Backends call {@link #gain()} when
- * they hold the lease and {@link #lose()} when they no longer can prove it.
+ * The listener bookkeeping every {@link dev.opal4j.broadcast.spi.LeaderElector} needs: the current
+ * state, the listeners, and the rule that once closed an elector never leads again. {@link
+ * dev.opal4j.broadcast.spi.LeaseElector} holds one; its backends call {@link #gain()} when they hold
+ * the lease and {@link #lose()} when they no longer can prove it.
  *
  * <p>Thread-safe. Transitions and the listener calls they cause happen under one lock, so every
  * listener sees strictly alternating values in the order the transitions happened, and a listener

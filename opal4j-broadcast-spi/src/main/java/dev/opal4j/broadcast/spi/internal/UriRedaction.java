@@ -1,4 +1,4 @@
-package dev.opal4j.broadcast.spi;
+package dev.opal4j.broadcast.spi.internal;
 
 import java.util.regex.Pattern;
 
