@@ -50,6 +50,7 @@ final class PulsarLeaderElector extends LeaseElector {
   private final String subscription;
   private final ScheduledThreadPoolExecutor scheduler;
   private PulsarClient client; // guarded by lifecycle
+  private volatile Thread schedulerThread;
 
   // Used on the scheduler thread only.
   private volatile org.apache.pulsar.client.api.Consumer<byte[]> consumer;
@@ -65,7 +66,12 @@ final class PulsarLeaderElector extends LeaseElector {
     this.subscription = subscription(electionName);
     this.scheduler =
         new ScheduledThreadPoolExecutor(
-            1, r -> Thread.ofPlatform().daemon().name("opal4j-pulsar-leader").unstarted(r));
+            1,
+            r -> {
+              Thread t = Thread.ofPlatform().daemon().name("opal4j-pulsar-leader").unstarted(r);
+              schedulerThread = t;
+              return t;
+            });
     scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     scheduler.setRemoveOnCancelPolicy(true);
   }
@@ -111,17 +117,22 @@ final class PulsarLeaderElector extends LeaseElector {
       c = client;
     }
     CompletableFuture<Void> consumerClosed = new CompletableFuture<>();
-    try {
-      scheduler.execute(
-          () -> {
-            if (consumer == null) {
-              consumerClosed.complete(null);
-            } else {
-              consumer.closeAsync().whenComplete((ok, error) -> consumerClosed.complete(null));
-            }
-          });
-    } catch (RejectedExecutionException e) {
-      consumerClosed.complete(null);
+    Runnable closeConsumer =
+        () -> {
+          if (consumer == null) {
+            consumerClosed.complete(null);
+          } else {
+            consumer.closeAsync().whenComplete((ok, error) -> consumerClosed.complete(null));
+          }
+        };
+    if (Thread.currentThread() == schedulerThread) {
+      closeConsumer.run(); // a listener closing us from the scheduler thread: a task would wait behind it
+    } else {
+      try {
+        scheduler.execute(closeConsumer);
+      } catch (RejectedExecutionException e) {
+        consumerClosed.complete(null);
+      }
     }
     try {
       // Another elector can subscribe once the broker has removed this consumer.
