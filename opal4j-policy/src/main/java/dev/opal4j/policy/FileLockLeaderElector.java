@@ -43,8 +43,7 @@ public final class FileLockLeaderElector extends LeaseElector {
   private final Path lockFile;
   private final Duration retryInterval;
   private final ScheduledExecutorService scheduler;
-  // Guarded by lifecycle; once closed, only release() uses it (attempt() returns when closed).
-  private SharedLockFile shared;
+  private SharedLockFile shared; // guarded by lifecycle; once closed, only release() uses it
 
   public FileLockLeaderElector(Path lockFile, Duration retryInterval) {
     super("the leader lock " + lockFile.toAbsolutePath().normalize());
@@ -90,7 +89,8 @@ public final class FileLockLeaderElector extends LeaseElector {
   @Override
   protected void release(boolean started, boolean wasLeader) {
     if (started) {
-      // No attempt() runs any more: close() waited for the lifecycle lock after closing.
+      // No attempt() touches it any more: each checks isClosed() under lifecycle, which close()
+      // took after closing (a listener closing us from an attempt runs when that is past tryAcquire).
       shared.release(this);
       SharedLockFile.unuse(shared);
     }
