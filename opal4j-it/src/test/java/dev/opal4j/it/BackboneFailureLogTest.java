@@ -15,26 +15,49 @@ import org.junit.jupiter.api.Test;
  * What an operator sees at the default log level when the backbone cannot be joined: WARN lines
  * naming the backbone (credentials redacted) and the cause, a bounded number of them, and no
  * driver stack traces, read from a real worker process's output.
+ *
+ * <p>Each test watches its own worker for {@link #WINDOW}; the three workers start together and
+ * watch their windows at the same time, since waiting is all a window is.
  */
 class BackboneFailureLogTest {
   /** Lettuce's handshake timer fired ~10 s after each failed attempt; watch past that. */
   private static final Duration WINDOW = Duration.ofSeconds(14);
   private static RedisServer redis;
+  private static FailingWorker wrongRedisPassword;
+  private static FailingWorker unreachableRedis;
+  private static FailingWorker unreachablePostgres;
 
   @BeforeAll
-  static void startRedis() {
+  static void startFailingWorkers() throws Exception {
     redis = RedisServer.builder().requirePass("the-right-one").launch();
+    wrongRedisPassword = FailingWorker.launch(redis.uri("", "wrong-secret"));
+    unreachableRedis = FailingWorker.launch(
+        URI.create("redis://:also-secret@127.0.0.1:" + dev.opal4j.testkit.FreePorts.next()));
+    unreachablePostgres = FailingWorker.launch(
+        URI.create("postgres://opal:pg-secret@127.0.0.1:" + dev.opal4j.testkit.FreePorts.next() + "/opal"));
+    for (FailingWorker worker : List.of(wrongRedisPassword, unreachableRedis, unreachablePostgres)) {
+      worker.awaitHealthy();
+    }
   }
 
   @AfterAll
-  static void stopRedis() {
-    redis.close();
+  static void stopEverything() throws Exception {
+    try {
+      for (FailingWorker worker : new FailingWorker[] {wrongRedisPassword, unreachableRedis, unreachablePostgres}) {
+        if (worker != null) {
+          worker.process.close();
+        }
+      }
+    } finally {
+      if (redis != null) {
+        redis.close();
+      }
+    }
   }
 
   @Test
   void aWrongRedisPasswordIsWarnedWithTheCauseRateLimitedAndWithoutStackTraces() throws Exception {
-    URI wrong = redis.uri("", "wrong-secret");
-    String log = runFailingWorker(wrong);
+    String log = wrongRedisPassword.logAfterWindow();
     List<String> warnings = backboneWarnings(log);
     assertThat(warnings).as(log).isNotEmpty();
     assertThat(warnings.get(0)).contains("WRONGPASS").contains("redis://").contains(":" + redis.port());
@@ -44,8 +67,7 @@ class BackboneFailureLogTest {
 
   @Test
   void anUnreachableRedisIsWarnedAsRefusedRateLimitedAndWithoutStackTraces() throws Exception {
-    URI unreachable = URI.create("redis://:also-secret@127.0.0.1:" + dev.opal4j.testkit.FreePorts.next());
-    String log = runFailingWorker(unreachable);
+    String log = unreachableRedis.logAfterWindow();
     List<String> warnings = backboneWarnings(log);
     assertThat(warnings).as(log).isNotEmpty();
     assertThat(warnings.get(0)).containsIgnoringCase("connection refused");
@@ -55,8 +77,7 @@ class BackboneFailureLogTest {
 
   @Test
   void anUnreachablePostgresIsWarnedAsRefusedRateLimitedAndWithoutStackTraces() throws Exception {
-    URI unreachable = URI.create("postgres://opal:pg-secret@127.0.0.1:" + dev.opal4j.testkit.FreePorts.next() + "/opal");
-    String log = runFailingWorker(unreachable);
+    String log = unreachablePostgres.logAfterWindow();
     List<String> warnings = backboneWarnings(log);
     assertThat(warnings).as(log).isNotEmpty();
     assertThat(warnings.get(0)).containsIgnoringCase("refused").contains("postgres://");
@@ -64,16 +85,36 @@ class BackboneFailureLogTest {
     assertRateLimited(warnings, log);
   }
 
-  private static String runFailingWorker(URI backbone) throws Exception {
-    OpalServerProcess worker = OpalServerProcess.start("backbone-failure", Map.of(
-        "OPAL_BROADCAST_URI", backbone.toString(),
-        "OPAL_BROADCAST_RECONNECT_BACKOFF_MIN_SECONDS", "0.1",
-        "OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS", "0.4"));
-    try {
-      Thread.sleep(WINDOW.toMillis()); // the window to observe is what this test is about
-      return worker.logText();
-    } finally {
-      worker.close();
+  /** A worker whose backbone fails from start-up on, and the moment it was healthy. */
+  private static final class FailingWorker {
+    private final OpalServerProcess process;
+    private long healthyAt;
+
+    private FailingWorker(OpalServerProcess process) {
+      this.process = process;
+    }
+
+    static FailingWorker launch(URI backbone) throws Exception {
+      return new FailingWorker(OpalServerProcess.launch("backbone-failure", Map.of(
+          "OPAL_BROADCAST_URI", backbone.toString(),
+          "OPAL_BROADCAST_RECONNECT_BACKOFF_MIN_SECONDS", "0.1",
+          "OPAL_BROADCAST_RECONNECT_BACKOFF_MAX_SECONDS", "0.4")));
+    }
+
+    void awaitHealthy() throws Exception {
+      process.awaitHealthy(Duration.ofSeconds(60));
+      healthyAt = System.nanoTime();
+    }
+
+    /** The log once {@link #WINDOW} has passed since the worker was healthy; then stops it. */
+    String logAfterWindow() throws Exception {
+      long left = healthyAt + WINDOW.toNanos() - System.nanoTime();
+      if (left > 0) {
+        Thread.sleep(left / 1_000_000 + 1); // the window to observe is what these tests are about
+      }
+      String log = process.logText();
+      process.close();
+      return log;
     }
   }
 
