@@ -30,6 +30,8 @@ abstract class PolicyFleetContract {
   protected abstract dev.opal4j.testkit.BackboneFixture startBackbone();
 
   private static final Pattern LEADER = Pattern.compile("this worker \\(pid (\\d+)\\) now leads the fleet's policy-watcher");
+  /** What a node leader's watcher logs once its clone is the baseline and polling has begun. */
+  private static final Pattern POLLING = Pattern.compile("polling the .* every ");
 
   private static String commit(Git work, String content, String message) throws Exception {
     Path file = work.getRepository().getWorkTree().toPath().resolve("rbac/policy.rego");
@@ -100,6 +102,18 @@ abstract class PolicyFleetContract {
     return pids;
   }
 
+  /**
+   * Waits until every node's leader has cloned and begun polling, {@code n} times in all over the
+   * nodes' whole logs (a node whose leader died has a second one): a commit made before a leader's
+   * clone would be its baseline, never announced.
+   */
+  private static void awaitWatchersPolling(List<OpalServerProcess> nodes, int n) {
+    await().atMost(Duration.ofSeconds(60)).until(() -> {
+      List<Long> perNode = nodes.stream().map(node -> POLLING.matcher(node.logText()).results().count()).toList();
+      return !perNode.contains(0L) && perNode.stream().mapToLong(Long::longValue).sum() >= n;
+    });
+  }
+
   /** Waits for the n-th leadership announcement; on timeout the failure carries the nodes' logs. */
   private static void awaitLeaders(List<OpalServerProcess> nodes, int n) {
     try {
@@ -146,7 +160,7 @@ abstract class PolicyFleetContract {
         assertThat(workers).hasSize(2);
       }
       awaitLeaders(nodes, 1);
-      Thread.sleep(3000); // every node's leader has cloned and polled at least once
+      awaitWatchersPolling(nodes, 2); // each node's leader
 
       String second = commit(work, "package app.rbac\n\ndefault allow := true\n", "second");
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -166,7 +180,8 @@ abstract class PolicyFleetContract {
       ProcessHandle.of(leader).orElseThrow().destroyForcibly();
       awaitLeaders(nodes, 2);
       assertThat(leaders(nodes).get(1)).isNotEqualTo(leader);
-      Thread.sleep(3000);
+      // The dead worker's node has a new leader (whichever won the fleet lease), with its own clone.
+      awaitWatchersPolling(nodes, 3);
 
       List<FleetClient> survivors = clients.stream().filter(c -> c.closeCode == null).toList();
       assertThat(survivors).isNotEmpty();
