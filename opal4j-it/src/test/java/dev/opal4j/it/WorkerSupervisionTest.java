@@ -53,18 +53,27 @@ class WorkerSupervisionTest {
     assertThat(exited.output()).contains("UVICORN_NUM_WORKERS=2 needs OPAL_BROADCAST_URI");
   }
 
+  /** One run of a node whose workers all fail their configuration, which two tests read. */
+  private static OpalServerProcess.Exited everyWorkerFailing;
+
+  private static synchronized OpalServerProcess.Exited everyWorkerFailing() throws Exception {
+    if (everyWorkerFailing == null) {
+      everyWorkerFailing = OpalServerProcess.runToExit(Map.of(
+          "UVICORN_NUM_WORKERS", "2", "OPAL_BROADCAST_URI", "nosuchscheme://127.0.0.1:1"), Duration.ofSeconds(90));
+    }
+    return everyWorkerFailing;
+  }
+
   @Test
   void whenEveryWorkerFailsItsConfigurationTheSupervisorExitsWithTheirCode() throws Exception {
-    OpalServerProcess.Exited exited = OpalServerProcess.runToExit(Map.of(
-        "UVICORN_NUM_WORKERS", "2", "OPAL_BROADCAST_URI", "nosuchscheme://127.0.0.1:1"), Duration.ofSeconds(90));
+    OpalServerProcess.Exited exited = everyWorkerFailing();
     assertThat(exited.output()).contains("nosuchscheme");
     assertThat(exited.code()).as(exited.output()).isEqualTo(2);
   }
 
   @Test
   void supervisorLogLinesAreTaggedAsTheSupervisorNotAsWorkerZero() throws Exception {
-    OpalServerProcess.Exited exited = OpalServerProcess.runToExit(Map.of(
-        "UVICORN_NUM_WORKERS", "2", "OPAL_BROADCAST_URI", "nosuchscheme://127.0.0.1:1"), Duration.ofSeconds(90));
+    OpalServerProcess.Exited exited = everyWorkerFailing();
     List<String> supervisorLines = exited.output().lines()
         .filter(l -> l.contains("WorkerSupervisor:")).toList();
     assertThat(supervisorLines).as(exited.output()).isNotEmpty()
